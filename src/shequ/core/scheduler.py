@@ -1,0 +1,41 @@
+"""A small clock for periodic tasks: every ``SHEQU_TICK_SECONDS`` it enqueues each
+periodic task through django-tasks. In the embedded default it runs in a thread
+of ``manage.py serve``; in production one ``manage.py scheduler`` process feeds
+the database queue that the workers drain. The tasks are idempotent, so a tick
+that runs twice does no harm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines"]
+
+
+def tick() -> None:
+    for path in PERIODIC_TASKS:
+        try:
+            import_string(path).enqueue()
+        except Exception:  # one failing task must not stop the others or the clock
+            log.exception("periodic task %s failed", path)
+        finally:
+            close_old_connections()
+
+
+def run(stop: threading.Event) -> None:
+    log.info("scheduler: every %ss: %s", settings.SHEQU_TICK_SECONDS, ", ".join(PERIODIC_TASKS))
+    while not stop.is_set():
+        tick()
+        stop.wait(settings.SHEQU_TICK_SECONDS)
+
+
+def start_in_thread() -> threading.Event:
+    stop = threading.Event()
+    threading.Thread(target=run, args=(stop,), name="shequ-scheduler", daemon=True).start()
+    return stop

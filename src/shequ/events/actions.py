@@ -1,0 +1,532 @@
+"""The closed loop of events: every write goes through one of these functions.
+
+Each action checks who is asking, locks the event row, checks the loop allows
+the change from the current status (``RULES``), writes the change and exactly
+one timeline row, all in one transaction. Pages, the API, Open311, tasks and
+commands all call these; none of them writes an event directly.
+
+    report -> accept | reject
+    accept -> dispatch (unit from the responsibility list; none: to the street desk)
+    dispatched -> handle | return (re-dispatch) | escalate (community -> street -> district)
+               | request_extension -> decide_extension
+    handled -> verify (pass: closed; fail: back to the unit, counted as rework)
+    closed -> rate (1-5); a low rating can reopen it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shequ.access.models import Role, Unit, User
+from shequ.access.scopes import acts_at_desk, covers
+from shequ.core import clock
+from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from shequ.geo import coords
+from shequ.geo.index import locate
+from shequ.geo.models import Region, RegionLevel
+
+from . import catalog
+from .models import (
+    Category,
+    Channel,
+    Event,
+    EventPhoto,
+    EventSequence,
+    Level,
+    Stage,
+    Status,
+    TimelineEntry,
+)
+
+MAX_DESCRIPTION = 2000
+MAX_PHOTOS = 9
+
+
+# --- who may do what ---------------------------------------------------------------------
+
+
+def _at_desk(user: User, event: Event) -> bool:
+    return acts_at_desk(user, event.desk)
+
+
+def _in_unit(user: User, event: Event) -> bool:
+    return user.role == Role.UNIT_HANDLER and user.unit_id is not None and user.unit_id == event.unit_id
+
+
+def _verifier(user: User, event: Event) -> bool:
+    # On-site verification is a grid worker's or community staff's job, never the handler's own.
+    if user.pk == event.handled_by_id:
+        return False
+    return user.sees_everything or (
+        user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF) and covers(user, event.area_code)
+    )
+
+
+def _reporter(user: User, event: Event) -> bool:
+    return event.reporter_id is not None and user.pk == event.reporter_id
+
+
+def _superior(user: User, event: Event) -> bool:
+    return user.sees_everything or (
+        user.role in (Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER) and covers(user, event.area_code)
+    )
+
+
+def _can_escalate(user: User, event: Event) -> bool:
+    if event.desk.level == RegionLevel.DISTRICT:
+        return False
+    if event.status == Status.DISPATCHED:
+        return _in_unit(user, event)
+    return _at_desk(user, event)
+
+
+def _can_request_extension(user: User, event: Event) -> bool:
+    return _in_unit(user, event) and event.extension_hours is None
+
+
+def _can_decide_extension(user: User, event: Event) -> bool:
+    return event.extension_hours is not None and _at_desk(user, event)
+
+
+def _can_rate(user: User, event: Event) -> bool:
+    return _reporter(user, event) and event.rating is None
+
+
+def _can_reopen(user: User, event: Event) -> bool:
+    low = event.rating is not None and event.rating <= settings.SHEQU_REOPEN_MAX_SCORE
+    return low and event.unit_id is not None and (_reporter(user, event) or _at_desk(user, event))
+
+
+def _can_supervise(user: User, event: Event) -> bool:
+    return not event.supervised and _superior(user, event)
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]  # the statuses the action may lead to (same status: no change)
+    allowed: Callable[[User, Event], bool]
+
+
+RULES: dict[str, Rule] = {
+    "accept": Rule(gettext_lazy("Accept"), (Status.REPORTED,), (Status.ACCEPTED,), _at_desk),
+    "reject": Rule(gettext_lazy("Reject"), (Status.REPORTED,), (Status.REJECTED,), _at_desk),
+    "dispatch": Rule(gettext_lazy("Dispatch"), (Status.ACCEPTED,), (Status.DISPATCHED, Status.ACCEPTED), _at_desk),
+    "return": Rule(gettext_lazy("Return"), (Status.DISPATCHED,), (Status.ACCEPTED,), _in_unit),
+    "escalate": Rule(gettext_lazy("Escalate"), (Status.ACCEPTED, Status.DISPATCHED), (Status.ACCEPTED,),
+                     _can_escalate),
+    "request_extension": Rule(gettext_lazy("Request extension"), (Status.DISPATCHED,), (Status.DISPATCHED,),
+                              _can_request_extension),
+    "decide_extension": Rule(gettext_lazy("Decide extension"), (Status.DISPATCHED,), (Status.DISPATCHED,),
+                             _can_decide_extension),
+    "handle": Rule(gettext_lazy("Mark handled"), (Status.DISPATCHED,), (Status.HANDLED,), _in_unit),
+    "verify": Rule(gettext_lazy("Verify"), (Status.HANDLED,), (Status.CLOSED, Status.DISPATCHED), _verifier),
+    "rate": Rule(gettext_lazy("Rate"), (Status.CLOSED,), (Status.CLOSED,), _can_rate),
+    "reopen": Rule(gettext_lazy("Reopen"), (Status.CLOSED,), (Status.DISPATCHED,), _can_reopen),
+    "supervise": Rule(gettext_lazy("Supervise"), (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
+                      (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED), _can_supervise),
+}
+
+
+def allowed_actions(user: User, event: Event) -> list[str]:
+    """The actions this user may take on this event now (what the detail page offers)."""
+    return [name for name, rule in RULES.items() if event.status in rule.sources and rule.allowed(user, event)]
+
+
+# --- the machinery every action shares ------------------------------------------------------
+
+
+def _begin(event: Event, action: str, by: User) -> Event:
+    """Lock the row, then check state and permission against the locked copy."""
+    locked = Event.objects.select_for_update().select_related("desk", "unit").get(pk=event.pk)
+    rule = RULES[action]
+    if locked.status not in rule.sources:
+        raise InvalidTransition(
+            _("Cannot %(action)s an event that is %(status)s.")
+            % {"action": rule.label, "status": locked.get_status_display()}
+        )
+    if not rule.allowed(by, locked):
+        raise PermissionDenied(_("You may not %(action)s this event.") % {"action": rule.label})
+    return locked
+
+
+def _log(event: Event, *, action: str, by: User | None, from_status: str, note: str = "",
+         unit: Unit | None = None) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        event=event, action=action, actor=by, from_status=from_status, to_status=event.status,
+        unit=unit, note=note, at=event.updated_at,
+    )
+
+
+def _save(event: Event, *, action: str, by: User | None, from_status: str, note: str = "",
+          unit: Unit | None = None) -> Event:
+    event.updated_at = clock.now()
+    event.save()
+    _log(event, action=action, by=by, from_status=from_status, note=note, unit=unit)
+    return event
+
+
+def _require(text: str, message: str, *, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(message, field=field)
+    return text
+
+
+# --- photos --------------------------------------------------------------------------------
+
+_SIGNATURES = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/webp": (b"RIFF",),
+}
+
+
+def check_photos(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Each file's real type from its first bytes (not the name or the browser's claim),
+    within the allowed types and size. Raises InvalidInput naming the file."""
+    if len(files) > MAX_PHOTOS:
+        raise InvalidInput(_("At most %(n)s photos.") % {"n": MAX_PHOTOS}, code="photo_count", field="photos")
+    checked = []
+    for f in files:
+        if f.size > settings.SHEQU_PHOTO_MAX_BYTES:
+            raise InvalidInput(
+                _("Photo %(name)s is larger than %(mb)s MB.")
+                % {"name": f.name, "mb": settings.SHEQU_PHOTO_MAX_BYTES // (1024 * 1024)},
+                code="photo_too_large", field="photos",
+            )
+        head = f.read(12)
+        f.seek(0)
+        kind = next(
+            (t for t, sigs in _SIGNATURES.items() if any(head.startswith(s) for s in sigs)
+             and (t != "image/webp" or head[8:12] == b"WEBP")),
+            None,
+        )
+        if kind is None or kind not in settings.SHEQU_PHOTO_TYPES:
+            raise InvalidInput(_("Photo %(name)s is not a JPEG, PNG or WebP image.") % {"name": f.name},
+                               code="photo_type", field="photos")
+        checked.append((f, kind))
+    return checked
+
+
+def _attach(event: Event, photos: Iterable[tuple[UploadedFile, str]], *, stage: str, by: User | None) -> None:
+    for f, kind in photos:
+        EventPhoto.objects.create(event=event, stage=stage, file=f, content_type=kind, size=f.size,
+                                  uploaded_by=by, created_at=clock.now())
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _next_code(at: datetime) -> str:
+    day = timezone.localtime(at).date()
+    district = settings.SHEQU_DISTRICT_CODE
+    seq, _created = EventSequence.objects.select_for_update().get_or_create(district_code=district, day=day)
+    EventSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
+    seq.refresh_from_db(fields=["last"])
+    return f"{district}-{day:%Y%m%d}-{seq.last:05d}"
+
+
+def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Region | None
+                   ) -> tuple[float | None, float | None, Region | None, Region]:
+    """(lon, lat) in WGS-84, the grid if known, and the community the event belongs to."""
+    if lon is not None and lat is not None:
+        try:
+            lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
+        except ValueError as e:
+            raise InvalidInput(_("Unknown coordinate system %(crs)s.") % {"crs": crs}, code="bad_crs",
+                               field="crs") from e
+        found = locate(lon, lat)
+        if found is None:
+            raise InvalidInput(_("This location is outside the district's grids."), code="outside_area",
+                               field="location")
+        grid = Region.objects.get(pk=found.grid_id)
+        return lon, lat, grid, Region.objects.get(pk=found.community_id)
+    if region is not None and region.level in (RegionLevel.GRID, RegionLevel.COMMUNITY):
+        grid = region if region.level == RegionLevel.GRID else None
+        community = region.parent if grid else region
+        return None, None, grid, community
+    raise InvalidInput(_("Give a location on the map or choose a grid or community."), code="location_required",
+                       field="location")
+
+
+def _check_leaf(category: Category | None) -> Category | None:
+    if category is not None and category.children.exists():
+        raise InvalidInput(_("Choose a specific category, not a group."), code="category_not_leaf",
+                           field="category")
+    return category
+
+
+def report(
+    *,
+    by: User | None,
+    channel: str,
+    description: str,
+    category: Category | None = None,
+    level: Level | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    crs: str = coords.CRS.WGS84,
+    region: Region | None = None,
+    address: str = "",
+    photos: Sequence[UploadedFile] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    source_ref: str = "",
+) -> Event:
+    """A new event from any channel, placed in its grid and queued at its community's desk.
+
+    A repeated ``source_ref`` from the same channel (a hotline system retrying)
+    returns the event already made instead of a second one.
+    """
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel %(channel)s.") % {"channel": channel}, field="channel")
+    description = _require(description, _("Describe the problem."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(_("The description is longer than %(n)s characters.") % {"n": MAX_DESCRIPTION},
+                           field="description")
+    checked = check_photos(photos)
+    category = _check_leaf(category)
+    lon, lat, grid, community = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
+    level = level or (category.default_level if category else None) or Level.objects.order_by("rank").first()
+    if level is None:
+        raise InvalidInput(_("The catalog has no levels yet."), code="catalog_empty")
+    with transaction.atomic():
+        if source_ref:
+            existing = Event.objects.filter(channel=channel, source_ref=source_ref).first()
+            if existing:
+                return existing
+        now = clock.now()
+        event = Event(
+            code=_next_code(now), channel=channel, reporter=by, description=description,
+            reporter_name=reporter_name or (by.name if by else ""),
+            reporter_phone=reporter_phone or (by.phone if by else ""),
+            source_ref=source_ref, address=address.strip()[:200], lon=lon, lat=lat, grid=grid,
+            community=community, street=community.parent, area_code=(grid or community).code,
+            category=category, level=level, status=Status.REPORTED, desk=community,
+            reported_at=now, updated_at=now,
+        )
+        event.save()
+        _log(event, action="report", by=by, from_status="")
+        _attach(event, checked, stage=Stage.REPORT, by=by)
+    return event
+
+
+# --- the desk ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(event: Event, *, by: User, note: str = "", category: Category | None = None,
+           level: Level | None = None) -> Event:
+    """立案: the desk takes the event on. It needs a specific category by now."""
+    event = _begin(event, "accept", by)
+    category = _check_leaf(category) or event.category
+    if category is None:
+        raise InvalidInput(_("Choose the event's category before accepting it."), code="category_required",
+                           field="category")
+    event.category = category
+    event.level = level or event.level
+    from_status, event.status = event.status, Status.ACCEPTED
+    return _save(event, action="accept", by=by, from_status=from_status, note=note)
+
+
+@transaction.atomic
+def reject(event: Event, *, by: User, reason: str) -> Event:
+    """不予立案, always with a reason the reporter will read."""
+    reason = _require(reason, _("Give the reason for rejecting."), field="reason")
+    event = _begin(event, "reject", by)
+    from_status, event.status = event.status, Status.REJECTED
+    event.closed_at = clock.now()
+    return _save(event, action="reject", by=by, from_status=from_status, note=reason)
+
+
+@transaction.atomic
+def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = "") -> Event:
+    """Send the event point to point to the unit the responsibility list names
+    (or the one the dispatcher chose). With no duty for it, a community desk
+    passes it to its street's desk; a street or district desk must choose."""
+    event = _begin(event, "dispatch", by)
+    if event.category is None:
+        raise InvalidInput(_("Choose the event's category first."), code="category_required", field="category")
+    if unit is None:
+        unit = catalog.route(event.category, area_code=event.area_code, desk=event.desk)
+    if unit is None:
+        if event.desk.level != RegionLevel.COMMUNITY:
+            raise InvalidInput(_("No unit is responsible for this category here: choose one."),
+                               code="unit_required", field="unit")
+        event.desk = event.street
+        return _save(event, action="to_street_desk", by=by, from_status=event.status,
+                     note=note or _("No duty matches; passed to the street's dispatch desk."))
+    if not unit.active:
+        raise InvalidInput(_("Unit %(unit)s is not active.") % {"unit": unit}, field="unit")
+    now = clock.now()
+    from_status, event.status, event.unit = event.status, Status.DISPATCHED, unit
+    event.dispatched_at = now
+    event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
+    event.overdue = False
+    return _save(event, action="dispatch", by=by, from_status=from_status, note=note, unit=unit)
+
+
+@transaction.atomic
+def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -> Event:
+    """The desk approves (the deadline moves by the working hours asked) or refuses."""
+    event = _begin(event, "decide_extension", by)
+    hours = event.extension_hours or 0
+    if approve:
+        event.deadline = catalog.Limit(int(round(hours)), "hours").deadline_from(event.deadline or clock.now())
+        event.overdue = event.deadline < clock.now()
+    elif not note.strip():
+        raise InvalidInput(_("Give the reason for refusing the extension."), field="note")
+    event.extension_hours, event.extension_reason = None, ""
+    action = "extension_approved" if approve else "extension_refused"
+    return _save(event, action=action, by=by, from_status=event.status,
+                 note=note or _("%(hours)s working hours granted.") % {"hours": hours})
+
+
+# --- the unit ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def return_(event: Event, *, by: User, reason: str) -> Event:
+    """退回: the unit says it is not theirs; the desk dispatches again."""
+    reason = _require(reason, _("Give the reason for returning it."), field="reason")
+    event = _begin(event, "return", by)
+    unit = event.unit
+    from_status, event.status = event.status, Status.ACCEPTED
+    event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
+    event.return_count += 1
+    return _save(event, action="return", by=by, from_status=from_status, note=reason, unit=unit)
+
+
+@transaction.atomic
+def request_extension(event: Event, *, by: User, hours: float, reason: str) -> Event:
+    """延期申请: the unit asks for more working hours; the desk decides."""
+    reason = _require(reason, _("Give the reason for the extension."), field="reason")
+    if not 0 < hours <= 24 * 30:
+        raise InvalidInput(_("Ask for between 1 and 720 working hours."), field="hours")
+    event = _begin(event, "request_extension", by)
+    event.extension_hours, event.extension_reason = float(hours), reason
+    return _save(event, action="request_extension", by=by, from_status=event.status,
+                 note=_("%(hours)s working hours: %(reason)s") % {"hours": hours, "reason": reason})
+
+
+@transaction.atomic
+def escalate(event: Event, *, by: User, reason: str) -> Event:
+    """提级: community -> street -> district; the higher desk dispatches it again."""
+    reason = _require(reason, _("Give the reason for escalating."), field="reason")
+    event = _begin(event, "escalate", by)
+    unit = event.unit
+    from_status, event.status = event.status, Status.ACCEPTED
+    event.desk = event.desk.parent
+    event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
+    return _save(event, action="escalate", by=by, from_status=from_status, note=reason, unit=unit)
+
+
+@transaction.atomic
+def handle(event: Event, *, by: User, result: str, photos: Sequence[UploadedFile] = ()) -> Event:
+    """办结: the unit records what it did; someone else verifies it on site."""
+    result = _require(result, _("Describe what was done."), field="result")
+    checked = check_photos(photos)
+    event = _begin(event, "handle", by)
+    from_status, event.status = event.status, Status.HANDLED
+    event.result, event.handled_by, event.handled_at = result, by, clock.now()
+    event.extension_hours, event.extension_reason = None, ""
+    _attach(event, checked, stage=Stage.HANDLE, by=by)
+    return _save(event, action="handle", by=by, from_status=from_status, note=result, unit=event.unit)
+
+
+# --- verification, rating, supervision --------------------------------------------------------
+
+
+@transaction.atomic
+def verify(event: Event, *, by: User, passed: bool, note: str = "",
+           photos: Sequence[UploadedFile] = ()) -> Event:
+    """核查 on site by someone other than the handler: passes -> closed; fails -> back
+    to the same unit with a fresh deadline, counted as rework."""
+    if not passed:
+        note = _require(note, _("Say what is still wrong."), field="note")
+    checked = check_photos(photos)
+    event = _begin(event, "verify", by)
+    from_status = event.status
+    now = clock.now()
+    if passed:
+        event.status, event.closed_at = Status.CLOSED, now
+        action = "verify_pass"
+    else:
+        event.status, event.rework_count = Status.DISPATCHED, event.rework_count + 1
+        event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
+        event.overdue = False
+        action = "verify_fail"
+    _attach(event, checked, stage=Stage.VERIFY, by=by)
+    return _save(event, action=action, by=by, from_status=from_status, note=note, unit=event.unit)
+
+
+@transaction.atomic
+def rate(event: Event, *, by: User, score: int, comment: str = "", reopen_if_low: bool = False) -> Event:
+    """评价 1-5 by the reporter, once. A low score with ``reopen_if_low`` reopens it."""
+    if score not in range(1, 6):
+        raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="bad_rating", field="score")
+    event = _begin(event, "rate", by)
+    event.rating, event.rating_comment = score, comment.strip()[:500]
+    event = _save(event, action="rate", by=by, from_status=event.status,
+                  note=f"{score}★ {event.rating_comment}".strip())
+    if reopen_if_low and score <= settings.SHEQU_REOPEN_MAX_SCORE:
+        event = reopen(event, by=by, reason=comment or _("The reporter is not satisfied."))
+    return event
+
+
+@transaction.atomic
+def reopen(event: Event, *, by: User, reason: str) -> Event:
+    """A low rating sends the event back to its unit, counted as rework."""
+    reason = _require(reason, _("Give the reason for reopening."), field="reason")
+    event = _begin(event, "reopen", by)
+    now = clock.now()
+    from_status, event.status = event.status, Status.DISPATCHED
+    event.rework_count += 1
+    event.closed_at = None
+    event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
+    event.overdue = False
+    return _save(event, action="reopen", by=by, from_status=from_status, note=reason, unit=event.unit)
+
+
+@transaction.atomic
+def supervise(event: Event, *, by: User, note: str) -> Event:
+    """督办: a superior flags the event; it shows on every to-do list until closed."""
+    note = _require(note, _("Say what you expect."), field="note")
+    event = _begin(event, "supervise", by)
+    event.supervised = True
+    return _save(event, action="supervise", by=by, from_status=event.status, note=note)
+
+
+def mark_overdue(*, now: datetime | None = None) -> int:
+    """The periodic sweep: events past their deadline become overdue and supervised.
+
+    Idempotent: each event is marked once, with one timeline row, however often it runs.
+    """
+    now = now or clock.now()
+    marked = 0
+    candidates = Event.objects.filter(status=Status.DISPATCHED, overdue=False, deadline__lt=now)
+    for pk in candidates.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            event = Event.objects.select_for_update().filter(pk=pk, status=Status.DISPATCHED, overdue=False,
+                                                             deadline__lt=now).first()
+            if event is None:
+                continue
+            event.overdue = event.supervised = True
+            event.updated_at = now
+            event.save(update_fields=["overdue", "supervised", "updated_at"])
+            _log(event, action="overdue", by=None, from_status=event.status, unit=event.unit,
+                 note=_("Past the deadline; flagged for supervision."))
+            marked += 1
+    return marked

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("open311/v2/", include("shequ.open311.urls")),
+    path("portal/", include("shequ.portal.urls")),
+    path("", include("shequ.workbench.urls")),
+]
