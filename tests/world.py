@@ -73,8 +73,9 @@ def region(code: str, name: str, level: str, parent: Region | None, boundary: di
 
 
 def user(username: str, role: str, *, region: Region | None = None, unit: Unit | None = None) -> User:
-    return User.objects.create_user(username=username, password="pass-word-123", role=role, region=region,
-                                    unit=unit, name=username)
+    return User.objects.create_user(
+        username=username, password="pass-word-123", role=role, region=region, unit=unit, name=username
+    )
 
 
 def build_world() -> World:
@@ -109,9 +110,25 @@ def build_world() -> World:
     Duty.objects.create(category=group_env, region=d, unit=district_mgmt)
 
     return World(
-        district=d, s1=s1, s2=s2, c1=c1, c2=c2, c3=c3, g1=g1, g2=g2, g3=g3, g4=g4,
-        general=general, urgent=urgent, group_env=group_env, litter=litter, graffiti=graffiti, noise=noise,
-        sanitation=sanitation, city_mgmt=city_mgmt, district_mgmt=district_mgmt,
+        district=d,
+        s1=s1,
+        s2=s2,
+        c1=c1,
+        c2=c2,
+        c3=c3,
+        g1=g1,
+        g2=g2,
+        g3=g3,
+        g4=g4,
+        general=general,
+        urgent=urgent,
+        group_env=group_env,
+        litter=litter,
+        graffiti=graffiti,
+        noise=noise,
+        sanitation=sanitation,
+        city_mgmt=city_mgmt,
+        district_mgmt=district_mgmt,
         resident=user("resident", Role.RESIDENT),
         resident2=user("resident2", Role.RESIDENT),
         grid_worker=user("gridworker", Role.GRID_WORKER, region=g1),

@@ -72,8 +72,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         for e in exc.errors
     ]
     fields = "、".join(d["field"] for d in details if d["field"]) or _("the request")
-    return error(request, 422, "validation_error", _("Invalid input in %(fields)s.") % {"fields": fields},
-                 details=details)
+    return error(
+        request, 422, "validation_error", _("Invalid input in %(fields)s.") % {"fields": fields}, details=details
+    )
 
 
 @api.exception_handler(AuthenticationError)

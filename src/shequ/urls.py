@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("open311/v2/", include("shequ.open311.urls")),
+    path("geo/", include("shequ.geo.urls")),
     path("portal/", include("shequ.portal.urls")),
     path("", include("shequ.workbench.urls")),
 ]

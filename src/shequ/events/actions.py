@@ -124,18 +124,23 @@ RULES: dict[str, Rule] = {
     "reject": Rule(gettext_lazy("Reject"), (Status.REPORTED,), (Status.REJECTED,), _at_desk),
     "dispatch": Rule(gettext_lazy("Dispatch"), (Status.ACCEPTED,), (Status.DISPATCHED, Status.ACCEPTED), _at_desk),
     "return": Rule(gettext_lazy("Return"), (Status.DISPATCHED,), (Status.ACCEPTED,), _in_unit),
-    "escalate": Rule(gettext_lazy("Escalate"), (Status.ACCEPTED, Status.DISPATCHED), (Status.ACCEPTED,),
-                     _can_escalate),
-    "request_extension": Rule(gettext_lazy("Request extension"), (Status.DISPATCHED,), (Status.DISPATCHED,),
-                              _can_request_extension),
-    "decide_extension": Rule(gettext_lazy("Decide extension"), (Status.DISPATCHED,), (Status.DISPATCHED,),
-                             _can_decide_extension),
+    "escalate": Rule(gettext_lazy("Escalate"), (Status.ACCEPTED, Status.DISPATCHED), (Status.ACCEPTED,), _can_escalate),
+    "request_extension": Rule(
+        gettext_lazy("Request extension"), (Status.DISPATCHED,), (Status.DISPATCHED,), _can_request_extension
+    ),
+    "decide_extension": Rule(
+        gettext_lazy("Decide extension"), (Status.DISPATCHED,), (Status.DISPATCHED,), _can_decide_extension
+    ),
     "handle": Rule(gettext_lazy("Mark handled"), (Status.DISPATCHED,), (Status.HANDLED,), _in_unit),
     "verify": Rule(gettext_lazy("Verify"), (Status.HANDLED,), (Status.CLOSED, Status.DISPATCHED), _verifier),
     "rate": Rule(gettext_lazy("Rate"), (Status.CLOSED,), (Status.CLOSED,), _can_rate),
     "reopen": Rule(gettext_lazy("Reopen"), (Status.CLOSED,), (Status.DISPATCHED,), _can_reopen),
-    "supervise": Rule(gettext_lazy("Supervise"), (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
-                      (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED), _can_supervise),
+    "supervise": Rule(
+        gettext_lazy("Supervise"),
+        (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
+        (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
+        _can_supervise,
+    ),
 }
 
 
@@ -149,7 +154,7 @@ def allowed_actions(user: User, event: Event) -> list[str]:
 
 def _begin(event: Event, action: str, by: User) -> Event:
     """Lock the row, then check state and permission against the locked copy."""
-    locked = Event.objects.select_for_update().select_related("desk", "unit").get(pk=event.pk)
+    locked = Event.objects.select_for_update(of=("self",)).select_related("desk", "unit").get(pk=event.pk)
     rule = RULES[action]
     if locked.status not in rule.sources:
         raise InvalidTransition(
@@ -161,16 +166,24 @@ def _begin(event: Event, action: str, by: User) -> Event:
     return locked
 
 
-def _log(event: Event, *, action: str, by: User | None, from_status: str, note: str = "",
-         unit: Unit | None = None) -> TimelineEntry:
+def _log(
+    event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
+) -> TimelineEntry:
     return TimelineEntry.objects.create(
-        event=event, action=action, actor=by, from_status=from_status, to_status=event.status,
-        unit=unit, note=note, at=event.updated_at,
+        event=event,
+        action=action,
+        actor=by,
+        from_status=from_status,
+        to_status=event.status,
+        unit=unit,
+        note=note,
+        at=event.updated_at,
     )
 
 
-def _save(event: Event, *, action: str, by: User | None, from_status: str, note: str = "",
-          unit: Unit | None = None) -> Event:
+def _save(
+    event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
+) -> Event:
     event.updated_at = clock.now()
     event.save()
     _log(event, action=action, by=by, from_status=from_status, note=note, unit=unit)
@@ -204,26 +217,34 @@ def check_photos(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]
             raise InvalidInput(
                 _("Photo %(name)s is larger than %(mb)s MB.")
                 % {"name": f.name, "mb": settings.SHEQU_PHOTO_MAX_BYTES // (1024 * 1024)},
-                code="photo_too_large", field="photos",
+                code="photo_too_large",
+                field="photos",
             )
         head = f.read(12)
         f.seek(0)
         kind = next(
-            (t for t, sigs in _SIGNATURES.items() if any(head.startswith(s) for s in sigs)
-             and (t != "image/webp" or head[8:12] == b"WEBP")),
+            (
+                t
+                for t, sigs in _SIGNATURES.items()
+                if any(head.startswith(s) for s in sigs) and (t != "image/webp" or head[8:12] == b"WEBP")
+            ),
             None,
         )
         if kind is None or kind not in settings.SHEQU_PHOTO_TYPES:
-            raise InvalidInput(_("Photo %(name)s is not a JPEG, PNG or WebP image.") % {"name": f.name},
-                               code="photo_type", field="photos")
+            raise InvalidInput(
+                _("Photo %(name)s is not a JPEG, PNG or WebP image.") % {"name": f.name},
+                code="photo_type",
+                field="photos",
+            )
         checked.append((f, kind))
     return checked
 
 
 def _attach(event: Event, photos: Iterable[tuple[UploadedFile, str]], *, stage: str, by: User | None) -> None:
     for f, kind in photos:
-        EventPhoto.objects.create(event=event, stage=stage, file=f, content_type=kind, size=f.size,
-                                  uploaded_by=by, created_at=clock.now())
+        EventPhoto.objects.create(
+            event=event, stage=stage, file=f, content_type=kind, size=f.size, uploaded_by=by, created_at=clock.now()
+        )
 
 
 # --- report --------------------------------------------------------------------------------
@@ -238,33 +259,36 @@ def _next_code(at: datetime) -> str:
     return f"{district}-{day:%Y%m%d}-{seq.last:05d}"
 
 
-def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Region | None
-                   ) -> tuple[float | None, float | None, Region | None, Region]:
+def _resolve_place(
+    *, lon: float | None, lat: float | None, crs: str, region: Region | None
+) -> tuple[float | None, float | None, Region | None, Region]:
     """(lon, lat) in WGS-84, the grid if known, and the community the event belongs to."""
     if lon is not None and lat is not None:
         try:
             lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
         except ValueError as e:
-            raise InvalidInput(_("Unknown coordinate system %(crs)s.") % {"crs": crs}, code="bad_crs",
-                               field="crs") from e
+            raise InvalidInput(
+                _("Unknown coordinate system %(crs)s.") % {"crs": crs}, code="bad_crs", field="crs"
+            ) from e
         found = locate(lon, lat)
         if found is None:
-            raise InvalidInput(_("This location is outside the district's grids."), code="outside_area",
-                               field="location")
+            raise InvalidInput(
+                _("This location is outside the district's grids."), code="outside_area", field="location"
+            )
         grid = Region.objects.get(pk=found.grid_id)
         return lon, lat, grid, Region.objects.get(pk=found.community_id)
     if region is not None and region.level in (RegionLevel.GRID, RegionLevel.COMMUNITY):
         grid = region if region.level == RegionLevel.GRID else None
         community = region.parent if grid else region
         return None, None, grid, community
-    raise InvalidInput(_("Give a location on the map or choose a grid or community."), code="location_required",
-                       field="location")
+    raise InvalidInput(
+        _("Give a location on the map or choose a grid or community."), code="location_required", field="location"
+    )
 
 
 def _check_leaf(category: Category | None) -> Category | None:
     if category is not None and category.children.exists():
-        raise InvalidInput(_("Choose a specific category, not a group."), code="category_not_leaf",
-                           field="category")
+        raise InvalidInput(_("Choose a specific category, not a group."), code="category_not_leaf", field="category")
     return category
 
 
@@ -294,8 +318,9 @@ def report(
         raise InvalidInput(_("Unknown channel %(channel)s.") % {"channel": channel}, field="channel")
     description = _require(description, _("Describe the problem."), field="description")
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(_("The description is longer than %(n)s characters.") % {"n": MAX_DESCRIPTION},
-                           field="description")
+        raise InvalidInput(
+            _("The description is longer than %(n)s characters.") % {"n": MAX_DESCRIPTION}, field="description"
+        )
     checked = check_photos(photos)
     category = _check_leaf(category)
     lon, lat, grid, community = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
@@ -309,13 +334,26 @@ def report(
                 return existing
         now = clock.now()
         event = Event(
-            code=_next_code(now), channel=channel, reporter=by, description=description,
+            code=_next_code(now),
+            channel=channel,
+            reporter=by,
+            description=description,
             reporter_name=reporter_name or (by.name if by else ""),
             reporter_phone=reporter_phone or (by.phone if by else ""),
-            source_ref=source_ref, address=address.strip()[:200], lon=lon, lat=lat, grid=grid,
-            community=community, street=community.parent, area_code=(grid or community).code,
-            category=category, level=level, status=Status.REPORTED, desk=community,
-            reported_at=now, updated_at=now,
+            source_ref=source_ref,
+            address=address.strip()[:200],
+            lon=lon,
+            lat=lat,
+            grid=grid,
+            community=community,
+            street=community.parent,
+            area_code=(grid or community).code,
+            category=category,
+            level=level,
+            status=Status.REPORTED,
+            desk=community,
+            reported_at=now,
+            updated_at=now,
         )
         event.save()
         _log(event, action="report", by=by, from_status="")
@@ -327,14 +365,16 @@ def report(
 
 
 @transaction.atomic
-def accept(event: Event, *, by: User, note: str = "", category: Category | None = None,
-           level: Level | None = None) -> Event:
+def accept(
+    event: Event, *, by: User, note: str = "", category: Category | None = None, level: Level | None = None
+) -> Event:
     """立案: the desk takes the event on. It needs a specific category by now."""
     event = _begin(event, "accept", by)
     category = _check_leaf(category) or event.category
     if category is None:
-        raise InvalidInput(_("Choose the event's category before accepting it."), code="category_required",
-                           field="category")
+        raise InvalidInput(
+            _("Choose the event's category before accepting it."), code="category_required", field="category"
+        )
     event.category = category
     event.level = level or event.level
     from_status, event.status = event.status, Status.ACCEPTED
@@ -363,11 +403,17 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
         unit = catalog.route(event.category, area_code=event.area_code, desk=event.desk)
     if unit is None:
         if event.desk.level != RegionLevel.COMMUNITY:
-            raise InvalidInput(_("No unit is responsible for this category here: choose one."),
-                               code="unit_required", field="unit")
+            raise InvalidInput(
+                _("No unit is responsible for this category here: choose one."), code="unit_required", field="unit"
+            )
         event.desk = event.street
-        return _save(event, action="to_street_desk", by=by, from_status=event.status,
-                     note=note or _("No duty matches; passed to the street's dispatch desk."))
+        return _save(
+            event,
+            action="to_street_desk",
+            by=by,
+            from_status=event.status,
+            note=note or _("No duty matches; passed to the street's dispatch desk."),
+        )
     if not unit.active:
         raise InvalidInput(_("Unit %(unit)s is not active.") % {"unit": unit}, field="unit")
     now = clock.now()
@@ -390,8 +436,13 @@ def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -
         raise InvalidInput(_("Give the reason for refusing the extension."), field="note")
     event.extension_hours, event.extension_reason = None, ""
     action = "extension_approved" if approve else "extension_refused"
-    return _save(event, action=action, by=by, from_status=event.status,
-                 note=note or _("%(hours)s working hours granted.") % {"hours": hours})
+    return _save(
+        event,
+        action=action,
+        by=by,
+        from_status=event.status,
+        note=note or _("%(hours)s working hours granted.") % {"hours": hours},
+    )
 
 
 # --- the unit ------------------------------------------------------------------------------
@@ -417,8 +468,13 @@ def request_extension(event: Event, *, by: User, hours: float, reason: str) -> E
         raise InvalidInput(_("Ask for between 1 and 720 working hours."), field="hours")
     event = _begin(event, "request_extension", by)
     event.extension_hours, event.extension_reason = float(hours), reason
-    return _save(event, action="request_extension", by=by, from_status=event.status,
-                 note=_("%(hours)s working hours: %(reason)s") % {"hours": hours, "reason": reason})
+    return _save(
+        event,
+        action="request_extension",
+        by=by,
+        from_status=event.status,
+        note=_("%(hours)s working hours: %(reason)s") % {"hours": hours, "reason": reason},
+    )
 
 
 @transaction.atomic
@@ -450,8 +506,7 @@ def handle(event: Event, *, by: User, result: str, photos: Sequence[UploadedFile
 
 
 @transaction.atomic
-def verify(event: Event, *, by: User, passed: bool, note: str = "",
-           photos: Sequence[UploadedFile] = ()) -> Event:
+def verify(event: Event, *, by: User, passed: bool, note: str = "", photos: Sequence[UploadedFile] = ()) -> Event:
     """核查 on site by someone other than the handler: passes -> closed; fails -> back
     to the same unit with a fresh deadline, counted as rework."""
     if not passed:
@@ -479,8 +534,9 @@ def rate(event: Event, *, by: User, score: int, comment: str = "", reopen_if_low
         raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="bad_rating", field="score")
     event = _begin(event, "rate", by)
     event.rating, event.rating_comment = score, comment.strip()[:500]
-    event = _save(event, action="rate", by=by, from_status=event.status,
-                  note=f"{score}★ {event.rating_comment}".strip())
+    event = _save(
+        event, action="rate", by=by, from_status=event.status, note=f"{score}★ {event.rating_comment}".strip()
+    )
     if reopen_if_low and score <= settings.SHEQU_REOPEN_MAX_SCORE:
         event = reopen(event, by=by, reason=comment or _("The reporter is not satisfied."))
     return event
@@ -519,14 +575,23 @@ def mark_overdue(*, now: datetime | None = None) -> int:
     candidates = Event.objects.filter(status=Status.DISPATCHED, overdue=False, deadline__lt=now)
     for pk in candidates.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            event = Event.objects.select_for_update().filter(pk=pk, status=Status.DISPATCHED, overdue=False,
-                                                             deadline__lt=now).first()
+            event = (
+                Event.objects.select_for_update()
+                .filter(pk=pk, status=Status.DISPATCHED, overdue=False, deadline__lt=now)
+                .first()
+            )
             if event is None:
                 continue
             event.overdue = event.supervised = True
             event.updated_at = now
             event.save(update_fields=["overdue", "supervised", "updated_at"])
-            _log(event, action="overdue", by=None, from_status=event.status, unit=event.unit,
-                 note=_("Past the deadline; flagged for supervision."))
+            _log(
+                event,
+                action="overdue",
+                by=None,
+                from_status=event.status,
+                unit=event.unit,
+                note=_("Past the deadline; flagged for supervision."),
+            )
             marked += 1
     return marked

@@ -89,9 +89,12 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
         for row in data.get("levels", []):
             level, _created = Level.objects.update_or_create(
                 code=row["code"],
-                defaults={"name": row["name"], "rank": row.get("rank", 0),
-                          "default_amount": row.get("default_amount", 5),
-                          "default_unit": row.get("default_unit", TimeUnit.DAYS)},
+                defaults={
+                    "name": row["name"],
+                    "rank": row.get("rank", 0),
+                    "default_amount": row.get("default_amount", 5),
+                    "default_unit": row.get("default_unit", TimeUnit.DAYS),
+                },
             )
             levels[level.code] = level
             counts["levels"] += 1
@@ -104,33 +107,41 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
                 continue
             level_code = row.get("default_level")
             if level_code and level_code not in levels:
-                errors.append(_("Category %(code)s: unknown level %(level)s") % {"code": row["code"],
-                                                                                 "level": level_code})
+                errors.append(
+                    _("Category %(code)s: unknown level %(level)s") % {"code": row["code"], "level": level_code}
+                )
                 continue
             cat, _created = Category.objects.update_or_create(
                 code=row["code"],
-                defaults={"name": row["name"], "parent": parent, "description": row.get("description", ""),
-                          "keywords": row.get("keywords", ""),
-                          "default_level": levels.get(level_code) if level_code else None},
+                defaults={
+                    "name": row["name"],
+                    "parent": parent,
+                    "description": row.get("description", ""),
+                    "keywords": row.get("keywords", ""),
+                    "default_level": levels.get(level_code) if level_code else None,
+                },
             )
             categories[cat.code] = cat
             counts["categories"] += 1
             for level_code, limit in (row.get("time_limits") or {}).items():
                 if level_code not in levels:
-                    errors.append(_("Category %(code)s: unknown level %(level)s") % {"code": row["code"],
-                                                                                     "level": level_code})
+                    errors.append(
+                        _("Category %(code)s: unknown level %(level)s") % {"code": row["code"], "level": level_code}
+                    )
                     continue
                 amount, unit = _parse_limit(str(limit), errors, row["code"])
-                TimeLimit.objects.update_or_create(category=cat, level=levels[level_code],
-                                                   defaults={"amount": amount, "unit": unit})
+                TimeLimit.objects.update_or_create(
+                    category=cat, level=levels[level_code], defaults={"amount": amount, "unit": unit}
+                )
                 counts["time_limits"] += 1
         regions = {r.code: r for r in Region.objects.all()}
         units = {u.code: u for u in Unit.objects.all()}
         for row in data.get("units", []):
             region = regions.get(row.get("region", ""))
             if region is None:
-                errors.append(_("Unit %(code)s: unknown region %(region)s") % {"code": row["code"],
-                                                                               "region": row.get("region")})
+                errors.append(
+                    _("Unit %(code)s: unknown region %(region)s") % {"code": row["code"], "region": row.get("region")}
+                )
                 continue
             unit, _created = Unit.objects.update_or_create(
                 code=row["code"], defaults={"name": row["name"], "region": region, "phone": row.get("phone", "")}
@@ -138,13 +149,17 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
             units[unit.code] = unit
             counts["units"] += 1
         for i, row in enumerate(data.get("duties", []), start=1):
-            cat, region, unit = categories.get(row.get("category")), regions.get(row.get("region")), units.get(
-                row.get("unit"))
+            cat, region, unit = (
+                categories.get(row.get("category")),
+                regions.get(row.get("region")),
+                units.get(row.get("unit")),
+            )
             if not (cat and region and unit):
                 errors.append(_("Duty %(n)s: unknown category, region or unit (%(row)s)") % {"n": i, "row": row})
                 continue
-            Duty.objects.update_or_create(category=cat, region=region,
-                                          defaults={"unit": unit, "note": row.get("note", "")})
+            Duty.objects.update_or_create(
+                category=cat, region=region, defaults={"unit": unit, "note": row.get("note", "")}
+            )
             counts["duties"] += 1
         if errors:
             transaction.set_rollback(True)

@@ -77,8 +77,9 @@ class Category(models.Model):
 
 
 class TimeLimit(models.Model):
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE,
-                                 related_name="time_limits")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="time_limits"
+    )
     level = models.ForeignKey(Level, verbose_name=_("level"), on_delete=models.CASCADE, related_name="time_limits")
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("time unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.DAYS)
@@ -98,8 +99,7 @@ class Duty(models.Model):
     The most specific region wins, then the most specific category.
     """
 
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE,
-                                 related_name="duties")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="duties")
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="duties")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="duties")
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -137,8 +137,14 @@ class Event(models.Model):
     code = models.CharField(_("code"), max_length=30, unique=True)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_events")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_events",
+    )
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
     source_ref = models.CharField(_("source reference"), max_length=64, blank=True, db_index=True)
@@ -146,21 +152,25 @@ class Event(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
-    grid = models.ForeignKey(Region, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    grid = models.ForeignKey(
+        Region, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(Region, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey(Region, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+")
     # The most specific region code (grid, else community): "inside region R" is a prefix match.
     area_code = models.CharField(_("area code"), max_length=15, db_index=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="events")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     level = models.ForeignKey(Level, verbose_name=_("level"), on_delete=models.PROTECT, related_name="events")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True
+    )
     # The dispatch desk that owns the event now: community, then street, then district on escalation.
     desk = models.ForeignKey(Region, verbose_name=_("dispatch desk"), on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(Unit, verbose_name=_("handling unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="events")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
     supervised = models.BooleanField(_("supervised"), default=False)
@@ -169,8 +179,14 @@ class Event(models.Model):
     extension_hours = models.FloatField(_("extension asked (working hours)"), null=True, blank=True)
     extension_reason = models.CharField(_("extension reason"), max_length=500, blank=True)
     result = models.TextField(_("result"), blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True,
-                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
@@ -183,8 +199,10 @@ class Event(models.Model):
         ordering = ["-reported_at", "-id"]
         indexes = [models.Index(fields=["status", "deadline"], name="event_status_deadline")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
-                                   name="event_rating_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="event_rating_1_5",
+            ),
         ]
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -221,12 +239,19 @@ class TimelineEntry(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="timeline")
     action = models.CharField(_("action"), max_length=30)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
 

@@ -33,17 +33,28 @@ def events_for(user: User) -> QuerySet[Event]:
     return qs.filter(visible)
 
 
-def get_event_for(user: User, *, pk: int | None = None, code: str | None = None,
-                  token: str | None = None) -> Event:
+def get_event_for(user: User, *, pk: int | None = None, code: str | None = None, token: str | None = None) -> Event:
     """The event if the user may see it; NotFound whether it is missing or out of scope."""
     lookup = {k: v for k, v in {"pk": pk, "code": code, "token": token}.items() if v is not None}
     if not lookup:
         raise NotFound()
     try:
-        return events_for(user).select_related(
-            "category", "category__parent", "level", "grid", "community", "street", "desk", "unit", "reporter",
-            "handled_by",
-        ).get(**lookup)
+        return (
+            events_for(user)
+            .select_related(
+                "category",
+                "category__parent",
+                "level",
+                "grid",
+                "community",
+                "street",
+                "desk",
+                "unit",
+                "reporter",
+                "handled_by",
+            )
+            .get(**lookup)
+        )
     except (Event.DoesNotExist, ValueError) as e:
         raise NotFound() from e
 

@@ -59,7 +59,7 @@ class _GridIndex:
         return self._tree
 
     def _build(self) -> None:
-        from .models import RegionLevel, Region
+        from .models import Region, RegionLevel
 
         version = cache.get(_VERSION_KEY)
         if version is None:
@@ -67,16 +67,17 @@ class _GridIndex:
             cache.add(_VERSION_KEY, version, None)
         ids_by_code = dict(Region.objects.exclude(level=RegionLevel.GRID).values_list("code", "id"))
         geoms, located = [], []
-        for grid_id, code, boundary in Region.objects.filter(level=RegionLevel.GRID, boundary__isnull=False).values_list(
-            "id", "code", "boundary"
-        ):
+        for grid_id, code, boundary in Region.objects.filter(
+            level=RegionLevel.GRID, boundary__isnull=False
+        ).values_list("id", "code", "boundary"):
             geom = shape(boundary)
             if geom.is_empty:
                 continue
             shapely.prepare(geom)
             geoms.append(geom)
-            located.append(Located(grid_id, code, ids_by_code.get(code[:12]), ids_by_code.get(code[:9]),
-                                   ids_by_code.get(code[:6])))
+            located.append(
+                Located(grid_id, code, ids_by_code.get(code[:12]), ids_by_code.get(code[:9]), ids_by_code.get(code[:6]))
+            )
         self._geoms, self._located = geoms, located
         self._tree = shapely.STRtree(geoms) if geoms else None
         self._version = version

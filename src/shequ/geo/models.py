@@ -16,7 +16,11 @@ class RegionLevel(models.TextChoices):
 
 # Code length per level: district per GB/T 2260, then 3 more digits per level down.
 CODE_LENGTH = {RegionLevel.DISTRICT: 6, RegionLevel.STREET: 9, RegionLevel.COMMUNITY: 12, RegionLevel.GRID: 15}
-PARENT_LEVEL = {RegionLevel.STREET: RegionLevel.DISTRICT, RegionLevel.COMMUNITY: RegionLevel.STREET, RegionLevel.GRID: RegionLevel.COMMUNITY}
+PARENT_LEVEL = {
+    RegionLevel.STREET: RegionLevel.DISTRICT,
+    RegionLevel.COMMUNITY: RegionLevel.STREET,
+    RegionLevel.GRID: RegionLevel.COMMUNITY,
+}
 LEVEL_ORDER = [RegionLevel.DISTRICT, RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.GRID]
 
 
@@ -60,7 +64,10 @@ class Region(models.Model):
 
 class Building(models.Model):
     grid = models.ForeignKey(
-        Region, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="buildings",
+        Region,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="buildings",
         limit_choices_to={"level": RegionLevel.GRID},
     )
     name = models.CharField(_("name"), max_length=100)
@@ -85,8 +92,9 @@ class Dwelling(models.Model):
         OFFICE = "office", _("Office")
         OTHER = "other", _("Other")
 
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT,
-                                 related_name="dwellings")
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="dwellings"
+    )
     entrance = models.CharField(_("entrance"), max_length=20, blank=True)
     floor = models.SmallIntegerField(_("floor"))
     room = models.CharField(_("room"), max_length=20)

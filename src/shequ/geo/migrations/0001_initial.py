@@ -5,64 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('level', models.CharField(choices=[('district', 'District'), ('street', 'Street'), ('community', 'Community'), ('grid', 'Grid')], db_index=True, max_length=10, verbose_name='level')),
-                ('boundary', models.JSONField(blank=True, help_text='GeoJSON geometry, WGS-84', null=True, verbose_name='boundary')),
-                ('center_lon', models.FloatField(blank=True, null=True, verbose_name='centre longitude')),
-                ('center_lat', models.FloatField(blank=True, null=True, verbose_name='centre latitude')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='geo.region', verbose_name='parent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=15, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("district", "District"),
+                            ("street", "Street"),
+                            ("community", "Community"),
+                            ("grid", "Grid"),
+                        ],
+                        db_index=True,
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "boundary",
+                    models.JSONField(
+                        blank=True, help_text="GeoJSON geometry, WGS-84", null=True, verbose_name="boundary"
+                    ),
+                ),
+                ("center_lon", models.FloatField(blank=True, null=True, verbose_name="centre longitude")),
+                ("center_lat", models.FloatField(blank=True, null=True, verbose_name="centre latitude")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="geo.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('address', models.CharField(db_index=True, max_length=200, verbose_name='address')),
-                ('lon', models.FloatField(verbose_name='longitude')),
-                ('lat', models.FloatField(verbose_name='latitude')),
-                ('floors', models.PositiveSmallIntegerField(default=1, verbose_name='floors')),
-                ('grid', models.ForeignKey(limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='geo.region', verbose_name='grid')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("address", models.CharField(db_index=True, max_length=200, verbose_name="address")),
+                ("lon", models.FloatField(verbose_name="longitude")),
+                ("lat", models.FloatField(verbose_name="latitude")),
+                ("floors", models.PositiveSmallIntegerField(default=1, verbose_name="floors")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "grid"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="geo.region",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['grid', 'name'],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["grid", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Dwelling',
+            name="Dwelling",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entrance', models.CharField(blank=True, max_length=20, verbose_name='entrance')),
-                ('floor', models.SmallIntegerField(verbose_name='floor')),
-                ('room', models.CharField(max_length=20, verbose_name='room')),
-                ('use', models.CharField(choices=[('home', 'Home'), ('shop', 'Shop'), ('office', 'Office'), ('other', 'Other')], default='home', max_length=10, verbose_name='use')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dwellings', to='geo.building', verbose_name='building')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("entrance", models.CharField(blank=True, max_length=20, verbose_name="entrance")),
+                ("floor", models.SmallIntegerField(verbose_name="floor")),
+                ("room", models.CharField(max_length=20, verbose_name="room")),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[("home", "Home"), ("shop", "Shop"), ("office", "Office"), ("other", "Other")],
+                        default="home",
+                        max_length=10,
+                        verbose_name="use",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dwellings",
+                        to="geo.building",
+                        verbose_name="building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dwelling',
-                'verbose_name_plural': 'dwellings',
-                'ordering': ['building', 'entrance', 'floor', 'room'],
-                'constraints': [models.UniqueConstraint(fields=('building', 'entrance', 'room'), name='dwelling_unique_room')],
+                "verbose_name": "dwelling",
+                "verbose_name_plural": "dwellings",
+                "ordering": ["building", "entrance", "floor", "room"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("building", "entrance", "room"), name="dwelling_unique_room")
+                ],
             },
         ),
     ]
