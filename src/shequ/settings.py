@@ -91,7 +91,6 @@ MIDDLEWARE = [
     # Static files (htmx, Leaflet ...) come from the platform itself, in development and production alike.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,7 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# The UI speaks Chinese; code and message ids are English (gettext catalogues per app).
+# The UI speaks Chinese whatever the browser asks for (no LocaleMiddleware); code and message ids
+# are English, translated through gettext catalogues kept per app.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"

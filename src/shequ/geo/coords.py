@@ -4,7 +4,8 @@ GCJ-02 ("Mars coordinates", Amap/Tencent/WeChat) offsets WGS-84 by a published
 nonlinear formula; BD-09 (Baidu) adds a further rotation to GCJ-02. The forward
 formulas are public; the inverse has no closed form, so ``gcj02_to_wgs84``
 iterates the forward one to under a millimetre instead of the usual one-step
-approximation (which is off by metres). Outside China no offset is applied.
+approximation (which is off by metres); ``bd09_to_gcj02`` is refined the same
+way. Outside China no GCJ-02 offset is applied.
 """
 
 from __future__ import annotations
@@ -75,11 +76,24 @@ def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
     return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+def _bd09_to_gcj02_approx(lon: float, lat: float) -> tuple[float, float]:
     x, y = lon - 0.0065, lat - 0.006
     z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
     theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
     return z * math.cos(theta), z * math.sin(theta)
+
+
+def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    # The published one-step inverse is off by up to ~2e-6 degrees (0.2 m); refine it
+    # against the forward formula, as gcj02_to_wgs84 does.
+    g_lon, g_lat = _bd09_to_gcj02_approx(lon, lat)
+    for _ in range(10):
+        b_lon, b_lat = gcj02_to_bd09(g_lon, g_lat)
+        d_lon, d_lat = b_lon - lon, b_lat - lat
+        g_lon, g_lat = g_lon - d_lon, g_lat - d_lat
+        if abs(d_lon) < 1e-10 and abs(d_lat) < 1e-10:
+            break
+    return g_lon, g_lat
 
 
 def to_wgs84(lon: float, lat: float, crs: str = CRS.WGS84) -> tuple[float, float]:
