@@ -46,7 +46,10 @@ def envlist(name: str, default: str) -> list[str]:
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything the platform writes (database, secret, uploads) lives under var/.
-VAR_DIR = Path(env("SHEQU_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# In a checkout that is <repo>/var wherever the command runs from; an installed package uses ./var.
+_CHECKOUT = PACKAGE_DIR.parents[1]
+_DEFAULT_VAR = _CHECKOUT / "var" if (_CHECKOUT / "manage.py").exists() else Path.cwd() / "var"
+VAR_DIR = Path(env("SHEQU_VAR_DIR", str(_DEFAULT_VAR))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 

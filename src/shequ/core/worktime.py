@@ -64,7 +64,13 @@ def _working_start(moment: datetime) -> datetime:
 
 
 def add_working_hours(start: datetime, hours: float) -> datetime:
-    """The moment ``hours`` of working time after ``start``."""
+    """The moment ``hours`` of working time after ``start``.
+
+    No time (``hours <= 0``) is ``start`` itself, so that adding ``h1`` then ``h2``
+    always equals adding ``h1 + h2``.
+    """
+    if hours <= 0:
+        return start
     remaining = timedelta(hours=hours)
     current = _working_start(start)
     while True:
