@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from shequ.access.models import Role, Unit, User
 from shequ.access.scopes import acts_at_desk, covers
-from shequ.core import clock
+from shequ.core import clock, worktime
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo import coords
 from shequ.geo.index import locate
@@ -430,8 +430,12 @@ def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -
     event = _begin(event, "decide_extension", by)
     hours = event.extension_hours or 0
     if approve:
-        event.deadline = catalog.Limit(int(round(hours)), "hours").deadline_from(event.deadline or clock.now())
-        event.overdue = event.deadline < clock.now()
+        # The hours asked, as asked: rounding would turn a 1.4-hour request into 1.
+        event.deadline = worktime.add_working_hours(event.deadline or clock.now(), hours)
+        # Only clear the flag: a deadline still past is left to the sweep, which flags it
+        # for supervision with its own timeline row (setting it here would skip both).
+        if event.deadline >= clock.now():
+            event.overdue = False
     elif not note.strip():
         raise InvalidInput(_("Give the reason for refusing the extension."), field="note")
     event.extension_hours, event.extension_reason = None, ""
@@ -464,7 +468,7 @@ def return_(event: Event, *, by: User, reason: str) -> Event:
 def request_extension(event: Event, *, by: User, hours: float, reason: str) -> Event:
     """延期申请: the unit asks for more working hours; the desk decides."""
     reason = _require(reason, _("Give the reason for the extension."), field="reason")
-    if not 0 < hours <= 24 * 30:
+    if not 1 <= hours <= 24 * 30:
         raise InvalidInput(_("Ask for between 1 and 720 working hours."), field="hours")
     event = _begin(event, "request_extension", by)
     event.extension_hours, event.extension_reason = float(hours), reason
@@ -538,19 +542,25 @@ def rate(event: Event, *, by: User, score: int, comment: str = "", reopen_if_low
         event, action="rate", by=by, from_status=event.status, note=f"{score}★ {event.rating_comment}".strip()
     )
     if reopen_if_low and score <= settings.SHEQU_REOPEN_MAX_SCORE:
-        event = reopen(event, by=by, reason=comment or _("The reporter is not satisfied."))
+        # A blank comment must not make the reopen (and so the rating) fail.
+        event = reopen(event, by=by, reason=comment.strip() or _("The reporter is not satisfied."))
     return event
 
 
 @transaction.atomic
 def reopen(event: Event, *, by: User, reason: str) -> Event:
-    """A low rating sends the event back to its unit, counted as rework."""
+    """A low rating sends the event back to its unit, counted as rework.
+
+    The rating is cleared (it stays in the timeline): the reporter rates the new
+    result once it closes again, and the old low score cannot reopen it twice.
+    """
     reason = _require(reason, _("Give the reason for reopening."), field="reason")
     event = _begin(event, "reopen", by)
     now = clock.now()
     from_status, event.status = event.status, Status.DISPATCHED
     event.rework_count += 1
     event.closed_at = None
+    event.rating, event.rating_comment = None, ""
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
     return _save(event, action="reopen", by=by, from_status=from_status, note=reason, unit=event.unit)

@@ -82,11 +82,18 @@ def leaf_categories():
 def load_catalog(data: dict[str, Any]) -> dict[str, int]:
     """Create or update levels, categories, time limits, units and duties from one
     document, all or nothing. Returns counts per kind. See docs/catalog.md."""
-    errors: list[str] = []
+    errors = _shape_errors(data)
+    if errors:  # a row without its code or name would otherwise be a KeyError half-way through
+        raise InvalidInput("；".join(errors), code="catalog_invalid")
     counts = {"levels": 0, "categories": 0, "time_limits": 0, "units": 0, "duties": 0}
     with transaction.atomic():
         levels = {}
         for row in data.get("levels", []):
+            if row.get("default_unit", TimeUnit.DAYS) not in TimeUnit.values:
+                errors.append(
+                    _("Level %(code)s: bad time unit %(unit)s") % {"code": row["code"], "unit": row["default_unit"]}
+                )
+                continue
             level, _created = Level.objects.update_or_create(
                 code=row["code"],
                 defaults={
@@ -167,15 +174,42 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+# The fields a row of each kind cannot do without.
+_REQUIRED = {"levels": ("code", "name"), "categories": ("code", "name"), "units": ("code", "name"), "duties": ()}
+
+
+def _shape_errors(data: Any) -> list[str]:
+    """Problems with the document's shape: not an object, a kind that is not a list of
+    objects, a row missing a required field."""
+    if not isinstance(data, dict):
+        return [_("The catalog must be an object with levels, categories, units and duties.")]
+    errors = []
+    for kind, fields in _REQUIRED.items():
+        rows = data.get(kind, [])
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            errors.append(_("%(kind)s must be a list of objects") % {"kind": kind})
+            continue
+        for i, row in enumerate(rows, start=1):
+            missing = [f for f in fields if not str(row.get(f) or "").strip()]
+            if missing:
+                errors.append(
+                    _("%(kind)s row %(n)s: missing %(fields)s") % {"kind": kind, "n": i, "fields": ", ".join(missing)}
+                )
+    return errors
+
+
 def _parse_limit(text: str, errors: list[str], code: str) -> tuple[int, str]:
     """``"4h"`` is four working hours, ``"3d"`` (or ``"3"``) three working days."""
     text = text.strip().lower()
     unit = TimeUnit.HOURS if text.endswith("h") else TimeUnit.DAYS
     try:
-        return int(text.rstrip("hd")), unit
+        amount = int(text.rstrip("hd"))
     except ValueError:
+        amount = 0
+    if amount < 1:  # zero or negative would be a deadline at (or before) the dispatch itself
         errors.append(_("Category %(code)s: bad time limit %(limit)s") % {"code": code, "limit": text})
         return 1, unit
+    return amount, unit
 
 
 def parse_catalog_file(name: str, content: bytes) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -55,7 +56,7 @@ def get_event_for(user: User, *, pk: int | None = None, code: str | None = None,
             )
             .get(**lookup)
         )
-    except (Event.DoesNotExist, ValueError) as e:
+    except (Event.DoesNotExist, ValueError, ValidationError) as e:  # a malformed token is a ValidationError
         raise NotFound() from e
 
 
@@ -111,7 +112,10 @@ def todo_for(user: User) -> dict[str, QuerySet[Event]]:
     if user.role == Role.UNIT_HANDLER:
         lists["to_handle"] = mine.filter(status=Status.DISPATCHED, unit_id=user.unit_id)
     if user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF) or user.sees_everything:
-        lists["to_verify"] = mine.filter(status=Status.HANDLED).exclude(handled_by_id=user.pk)
+        # Only events this user may verify: in their area (not their own reports elsewhere), not their own handling.
+        prefix = area_prefix(user)
+        verifiable = mine.none() if prefix is None else mine.filter(area_code__startswith=prefix)
+        lists["to_verify"] = verifiable.filter(status=Status.HANDLED).exclude(handled_by_id=user.pk)
     if user.is_staff_role:
         overdue = mine.filter(status__in=OPEN_STATUSES).filter(Q(overdue=True) | Q(supervised=True))
         if user.role == Role.UNIT_HANDLER:
