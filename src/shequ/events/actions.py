@@ -21,7 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -259,10 +259,21 @@ def _next_code(at: datetime) -> str:
     return f"{district}-{day:%Y%m%d}-{seq.last:05d}"
 
 
-def _resolve_place(
-    *, lon: float | None, lat: float | None, crs: str, region: Region | None
-) -> tuple[float | None, float | None, Region | None, Region]:
-    """(lon, lat) in WGS-84, the grid if known, and the community the event belongs to."""
+@dataclass(frozen=True)
+class _Place:
+    lon: float | None
+    lat: float | None
+    grid_id: int | None
+    community_id: int
+    street_id: int
+    area_code: str
+
+
+def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Region | None) -> _Place:
+    """The point in WGS-84 and the grid, community and street it falls in.
+
+    Ids come straight from the locate index: no region rows (with their polygons) are loaded.
+    """
     if lon is not None and lat is not None:
         try:
             lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
@@ -271,16 +282,16 @@ def _resolve_place(
                 _("Unknown coordinate system %(crs)s.") % {"crs": crs}, code="bad_crs", field="crs"
             ) from e
         found = locate(lon, lat)
-        if found is None:
+        if found is None or found.community_id is None or found.street_id is None:
             raise InvalidInput(
                 _("This location is outside the district's grids."), code="outside_area", field="location"
             )
-        grid = Region.objects.get(pk=found.grid_id)
-        return lon, lat, grid, Region.objects.get(pk=found.community_id)
+        return _Place(lon, lat, found.grid_id, found.community_id, found.street_id, found.grid_code)
     if region is not None and region.level in (RegionLevel.GRID, RegionLevel.COMMUNITY):
-        grid = region if region.level == RegionLevel.GRID else None
-        community = region.parent if grid else region
-        return None, None, grid, community
+        community_id = region.parent_id if region.level == RegionLevel.GRID else region.pk
+        street_id = Region.objects.filter(pk=community_id).values_list("parent_id", flat=True).first()
+        grid_id = region.pk if region.level == RegionLevel.GRID else None
+        return _Place(None, None, grid_id, community_id, street_id, region.code)
     raise InvalidInput(
         _("Give a location on the map or choose a grid or community."), code="location_required", field="location"
     )
@@ -323,7 +334,7 @@ def report(
         )
     checked = check_photos(photos)
     category = _check_leaf(category)
-    lon, lat, grid, community = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
+    place = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
     level = level or (category.default_level if category else None) or Level.objects.order_by("rank").first()
     if level is None:
         raise InvalidInput(_("The catalog has no levels yet."), code="catalog_empty")
@@ -342,20 +353,26 @@ def report(
             reporter_phone=reporter_phone or (by.phone if by else ""),
             source_ref=source_ref,
             address=address.strip()[:200],
-            lon=lon,
-            lat=lat,
-            grid=grid,
-            community=community,
-            street=community.parent,
-            area_code=(grid or community).code,
+            lon=place.lon,
+            lat=place.lat,
+            grid_id=place.grid_id,
+            community_id=place.community_id,
+            street_id=place.street_id,
+            area_code=place.area_code,
             category=category,
             level=level,
             status=Status.REPORTED,
-            desk=community,
+            desk_id=place.community_id,
             reported_at=now,
             updated_at=now,
         )
-        event.save()
+        try:
+            with transaction.atomic():  # a savepoint: two retries of one source_ref may race
+                event.save()
+        except IntegrityError:
+            if not source_ref:
+                raise
+            return Event.objects.get(channel=channel, source_ref=source_ref)
         _log(event, action="report", by=by, from_status="")
         _attach(event, checked, stage=Stage.REPORT, by=by)
     return event

@@ -203,6 +203,10 @@ class Event(models.Model):
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="event_rating_1_5",
             ),
+            # A system retrying a report (same channel and reference) must not make a second event.
+            models.UniqueConstraint(
+                fields=["channel", "source_ref"], condition=~models.Q(source_ref=""), name="event_source_ref_unique"
+            ),
         ]
         verbose_name = _("event")
         verbose_name_plural = _("events")

@@ -1,0 +1,86 @@
+"""The table of demo accounts and addresses printed after ``load_demo``."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shequ.access.models import Role, User
+
+from .organisation import ACCOUNTS, DEMO_PASSWORD
+
+ROLE_TITLES = {
+    Role.RESIDENT: gettext_lazy("Resident"),
+    Role.GRID_WORKER: gettext_lazy("Grid worker"),
+    Role.COMMUNITY_STAFF: gettext_lazy("Community staff"),
+    Role.STREET_DISPATCHER: gettext_lazy("Street dispatcher"),
+    Role.DISTRICT_DISPATCHER: gettext_lazy("District dispatcher"),
+    Role.UNIT_HANDLER: gettext_lazy("Unit handler"),
+    Role.ADMIN: gettext_lazy("Administrator"),
+}
+
+BASE_URL = "http://127.0.0.1:8000"
+
+
+def account_rows() -> list[tuple[str, str, str, str]]:
+    """(username, password, role, area or unit) of each named demo account that exists."""
+    users = {
+        u.username: u
+        for u in User.objects.select_related("region", "unit").filter(username__in=[a.username for a in ACCOUNTS])
+    }
+    rows = []
+    for account in ACCOUNTS:
+        user = users.get(account.username)
+        if user is None:
+            continue
+        if user.unit is not None:
+            where = user.unit.name
+        elif user.region is not None:
+            where = user.region.name
+        elif user.sees_everything:
+            where = _("the whole district")
+        else:
+            where = _("residents' portal")
+        rows.append((user.username, DEMO_PASSWORD, str(ROLE_TITLES.get(Role(user.role), user.role)), where))
+    return rows
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def print_accounts(write: Callable[[str], None]) -> None:
+    header = (_("Username"), _("Password"), _("Role"), _("Area / unit"))
+    rows = account_rows()
+    if not rows:
+        write(_("No demo accounts in this database."))
+    else:
+        widths = [max(_width(r[k]) for r in [header, *rows]) for k in range(4)]
+        write("")
+        write(_("Demo accounts (one password for all):"))
+        for row in [header, *rows]:
+            write("  " + "  ".join(_pad(cell, widths[k]) for k, cell in enumerate(row)).rstrip())
+        extra = User.objects.exclude(username__in=[a.username for a in ACCOUNTS]).count()
+        if extra:
+            write(
+                _(
+                    "  … and %(n)s more with the same password: wanggeyuan2 (one per grid), shequ2 (per community), "
+                    "jiedao2 (per street), chuzhi2 (per unit), jumin2 …"
+                )
+                % {"n": extra}
+            )
+    write("")
+    for label, path in (
+        (_("Workbench"), "/"),
+        (_("Residents' portal"), "/portal/"),
+        (_("API documentation"), "/api/docs"),
+        (_("Administration"), "/admin/"),
+    ):
+        write(f"  {_pad(label, 12)}  {BASE_URL}{path}")

@@ -1,0 +1,127 @@
+"""The demo district, end to end: catalog, geography, organisation, events.
+
+``load()`` is what ``manage.py load_demo`` and the benchmarks call. Every phase
+runs in its own transaction and draws from its own random stream named after
+the seed, so the same seed gives the same district, people and events (event
+times are relative to ``now``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shequ.core import clock
+from shequ.core.errors import InvalidInput
+from shequ.events.catalog import load_catalog, parse_catalog_file
+from shequ.geo.models import Region
+
+from . import geography
+from .cast import Cast
+from .geography import GeographySummary
+from .organisation import OrganisationSummary, build_organisation
+from .scales import SCALES, Scale
+from .simulation import Simulation
+
+DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "events" / "data" / "catalog.json"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    scale: str
+    catalog: dict[str, int] = field(default_factory=dict)
+    geography: GeographySummary | None = None
+    organisation: OrganisationSummary | None = None
+    events: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def scale_named(scale: str | Scale) -> Scale:
+    if isinstance(scale, Scale):
+        return scale
+    if scale not in SCALES:
+        raise InvalidInput(
+            _("Unknown scale %(scale)s (choose from %(choices)s).") % {"scale": scale, "choices": ", ".join(SCALES)}
+        )
+    return SCALES[scale]
+
+
+def build_geography(
+    *, seed: int = 1, scale: str | Scale = "small", progress: Progress | None = None
+) -> GeographySummary:
+    """Regions, buildings and dwellings only, in one transaction (for benchmarks)."""
+    _require_empty()
+    with transaction.atomic():
+        return geography.build_geography(seed=seed, scale=scale_named(scale), progress=progress)
+
+
+def load(
+    *,
+    seed: int = 1,
+    scale: str | Scale = "small",
+    events: int | None = None,
+    now: datetime | None = None,
+    catalog_file: Path = DEFAULT_CATALOG,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Load the catalog file, then build the district, its units, duties, users and
+    ``events`` events (default: the scale's) over the 90 days before ``now``."""
+    say = progress or (lambda _msg: None)
+    chosen = scale_named(scale)
+    _require_empty()
+    now = now or clock.now()
+    summary = DemoSummary(seed=seed, scale=chosen.name)
+
+    def phase(name: str, label: str, work: Callable[[], object]) -> None:
+        say(label)
+        started = time.perf_counter()
+        with transaction.atomic():
+            work()
+        summary.seconds[name] = round(time.perf_counter() - started, 2)
+
+    def catalog() -> None:
+        try:
+            summary.catalog = load_catalog(parse_catalog_file(catalog_file.name, catalog_file.read_bytes()))
+        except InvalidInput as e:  # the same words as `load_catalog`
+            raise InvalidInput(_("The catalog was not loaded: %(reason)s") % {"reason": e.message}, code=e.code) from e
+        say(
+            _(
+                "Catalog loaded: %(levels)s levels, %(categories)s categories, %(time_limits)s time limits, "
+                "%(units)s units, %(duties)s duties."
+            )
+            % summary.catalog
+        )
+
+    def geo() -> None:
+        summary.geography = geography.build_geography(seed=seed, scale=chosen, progress=say)
+
+    def organisation() -> None:
+        summary.organisation = build_organisation(seed=seed, residents=20 if chosen.name != "full" else 100)
+
+    count = chosen.events if events is None else events
+
+    def simulate() -> None:
+        summary.events = Simulation(seed=seed, now=now, cast=Cast.load()).run(count)
+
+    phase("catalog", _("Loading the event catalog …"), catalog)
+    phase("geography", _("Building the district's geography …"), geo)
+    phase("organisation", _("Creating units, the responsibility list and accounts …"), organisation)
+    if count:
+        phase("events", _("Playing 90 days of events …"), simulate)
+    return summary
+
+
+def _require_empty() -> None:
+    if Region.objects.exists():
+        raise InvalidInput(
+            _("The database already has regions; the demo loads only into an empty one."), code="demo_not_empty"
+        )

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from shequ.access.models import User
+from shequ.events.models import Event
+from shequ.geo.models import Region
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> tuple[int, int, int]:
+    return Region.objects.count(), User.objects.count(), Event.objects.count()
+
+
+def test_it_loads_the_demo_and_prints_the_accounts_and_addresses(db):
+    out = run("--scale", "tiny", "--events", "20", "--seed", "5")
+    assert counts()[2] == 20
+    for username in ("jumin", "wanggeyuan", "shequ", "jiedao", "quzhongxin", "chuzhi", "admin"):
+        assert f"  {username} " in out
+    assert "shequ2025" in out
+    for url in ("http://127.0.0.1:8000/", "/portal/", "/api/docs", "/admin/"):
+        assert url in out
+
+
+def test_it_skips_a_database_that_has_a_district_when_asked_and_still_prints_the_accounts(db):
+    run("--scale", "tiny", "--events", "0")
+    before = counts()
+    out = run("--scale", "tiny", "--if-empty")
+    assert counts() == before
+    assert "  quzhongxin " in out and "/admin/" in out
+
+
+def test_it_refuses_to_load_twice_and_changes_nothing(db):
+    run("--scale", "tiny", "--events", "0")
+    before = counts()
+    with pytest.raises(CommandError) as raised:
+        run("--scale", "tiny", "--events", "0")
+    assert raised.value.returncode == 1
+    assert counts() == before
