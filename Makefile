@@ -25,6 +25,7 @@ demo: setup
 test: setup
 	bash scripts/ensure-browser.sh
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check --quiet src tests benchmarks
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -44,9 +45,7 @@ bench: setup
 
 ## Refresh and compile the gettext catalogues (needs GNU gettext)
 messages: setup
-	cd src/shequ && for app in core geo access events open311 workbench portal demo; do \
-		(cd $$app && mkdir -p locale && ../../../$(PY) ../../../manage.py makemessages -l zh_Hans --no-obsolete >/dev/null); done
-	cd src/shequ && ../../$(PY) ../../manage.py compilemessages -l zh_Hans >/dev/null
+	bash scripts/messages.sh
 
 clean:
 	rm -rf $(VENV) var

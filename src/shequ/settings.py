@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from its own static files instead of a CDN
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -147,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # are English, translated through gettext catalogues kept per app.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Each app keeps its own catalogue in <app>/locale; this one holds the project-level modules' (api.py).
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -33,14 +33,23 @@ def _periods() -> list[tuple[time, time]]:
     return sorted(periods)
 
 
-def is_workday(day: date) -> bool:
+@lru_cache(maxsize=4096)
+def _official_workday(day: date) -> bool | None:
+    """The official calendar's answer, or None for a year it does not know."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        if day.year not in _warned_years:
-            _warned_years.add(day.year)
-            log.warning("chinese_calendar has no data for %s; using the fallback calendar", day.year)
-        return day.weekday() < 5 and day.strftime("%m-%d") not in settings.SHEQU_FALLBACK_HOLIDAYS
+        return None
+
+
+def is_workday(day: date) -> bool:
+    official = _official_workday(day)
+    if official is not None:
+        return official
+    if day.year not in _warned_years:
+        _warned_years.add(day.year)
+        log.warning("chinese_calendar has no data for %s; using the fallback calendar", day.year)
+    return day.weekday() < 5 and day.strftime("%m-%d") not in settings.SHEQU_FALLBACK_HOLIDAYS
 
 
 def next_workday(day: date) -> date:

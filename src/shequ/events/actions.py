@@ -154,7 +154,8 @@ def allowed_actions(user: User, event: Event) -> list[str]:
 
 def _begin(event: Event, action: str, by: User) -> Event:
     """Lock the row, then check state and permission against the locked copy."""
-    locked = Event.objects.select_for_update(of=("self",)).select_related("desk", "unit").get(pk=event.pk)
+    locked = Event.objects.select_for_update(of=("self",))
+    locked = locked.select_related("desk", "unit", "street", "level", "category__parent").get(pk=event.pk)
     rule = RULES[action]
     if locked.status not in rule.sources:
         raise InvalidTransition(
