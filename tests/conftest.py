@@ -4,6 +4,7 @@ import pytest
 
 from shequ.geo import index
 
+from .browser import browser_page, chromium  # noqa: F401  (one Playwright for the whole session)
 from .world import World, build_world
 
 

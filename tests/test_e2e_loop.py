@@ -14,7 +14,7 @@ import zlib
 import pytest
 
 from shequ.events.models import Event, Status
-from tests.browser import ARTIFACTS, PASSWORD, browser_page, chromium, log_in  # noqa: F401
+from tests.browser import ARTIFACTS, PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +66,7 @@ def staff_opens(page, base: str, username: str, code: str) -> None:
     page.goto(f"{base}/events/{code}/")
 
 
-def test_it_runs_the_whole_loop_through_the_pages(world, live_server, chromium, browser_page):  # noqa: F811
+def test_it_runs_the_whole_loop_through_the_pages(world, live_server, chromium, browser_page):
     base = live_server.url
     phone_context = chromium.new_context(**PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
     phone = phone_context.new_page()

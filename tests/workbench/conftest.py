@@ -12,7 +12,6 @@ from shequ.access.models import User
 from shequ.events import actions
 from shequ.events.models import Category, Channel, Event
 from shequ.geo.models import Region
-from tests.browser import browser_page, chromium  # noqa: F401
 from tests.world import World
 
 
