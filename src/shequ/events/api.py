@@ -18,7 +18,7 @@ import pydantic
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import ValidationError
 
 from shequ.access.models import ApiToken, Role, Unit, User
@@ -322,7 +322,7 @@ def report_event(request: HttpRequest) -> tuple[int, dict]:
         reporter_phone=payload.reporter_phone,
         source_ref=payload.source_ref,
     )
-    return 201, _fresh_detail(user, event)
+    return Status(201, _fresh_detail(user, event))
 
 
 @router.get("/{code}", response=EventDetail, summary="One event with its timeline and your actions")
