@@ -13,6 +13,8 @@ from shequ.core import clock, worktime
 from shequ.core.errors import DomainError, InvalidInput, InvalidTransition, PermissionDenied
 from shequ.events import actions
 from shequ.events.models import Channel, Event, EventPhoto, Stage, Status, TimelineEntry
+from shequ.events.photos import MAX_PHOTOS
+from shequ.events.rules import allowed_actions
 
 from .loop import (
     accepted,
@@ -126,7 +128,7 @@ def test_it_reads_the_photo_type_from_the_bytes_not_the_name(world):
         ([photo("fake.jpg", b"<html>not an image</html>", "image/jpeg")], "photo_type"),
         ([photo("empty.png", b"", "image/png")], "photo_type"),
         ([photo("riff.webp", b"RIFF\x00\x00\x00\x00WAVEfmt ", "image/webp")], "photo_type"),
-        ([photo(f"{i}.png") for i in range(actions.MAX_PHOTOS + 1)], "photo_count"),
+        ([photo(f"{i}.png") for i in range(MAX_PHOTOS + 1)], "photo_count"),
     ],
 )
 def test_it_refuses_bad_photos_and_creates_nothing(world, files, code):
@@ -348,7 +350,7 @@ def test_it_escalates_from_community_to_street_to_district_and_no_further(world)
         username="dhandler", password="pass-word-123", role=Role.UNIT_HANDLER, unit=world.district_mgmt
     )
     refused(event, PermissionDenied, lambda: actions.escalate(event, by=district_handler, reason="再提级"))
-    assert "escalate" not in actions.allowed_actions(district_handler, event)
+    assert "escalate" not in allowed_actions(district_handler, event)
 
 
 def test_it_refuses_escalation_without_reason_by_the_desk_while_dispatched_or_when_reported(world):
@@ -429,7 +431,7 @@ def test_it_refuses_verification_by_the_handler_themself(world):
     event = handled(world)
     assert event.handled_by == world.handler
     refused(event, PermissionDenied, lambda: actions.verify(event, by=world.handler, passed=True))
-    assert "verify" not in actions.allowed_actions(world.handler, event)
+    assert "verify" not in allowed_actions(world.handler, event)
 
 
 @pytest.mark.parametrize(
@@ -539,12 +541,12 @@ def test_it_refuses_supervision_by_a_non_superior_without_note_or_when_reported_
 
 def test_it_offers_each_persona_the_actions_it_may_take(world):
     event = dispatched(world)
-    assert actions.allowed_actions(world.handler, event) == ["return", "escalate", "request_extension", "handle"]
-    assert actions.allowed_actions(world.street_dispatcher, event) == ["supervise"]
-    assert actions.allowed_actions(world.community_staff, event) == []
-    assert actions.allowed_actions(world.resident, event) == []
+    assert allowed_actions(world.handler, event) == ["return", "escalate", "request_extension", "handle"]
+    assert allowed_actions(world.street_dispatcher, event) == ["supervise"]
+    assert allowed_actions(world.community_staff, event) == []
+    assert allowed_actions(world.resident, event) == []
     event = reported(world)
-    assert actions.allowed_actions(world.community_staff, event) == ["accept", "reject"]
+    assert allowed_actions(world.community_staff, event) == ["accept", "reject"]
 
 
 def test_it_gives_deadlines_in_working_time_from_the_dispatch_moment(world):

@@ -24,6 +24,7 @@ from shequ.core import clock
 from shequ.core.errors import DomainError, InvalidInput, InvalidTransition, PermissionDenied
 from shequ.events import actions
 from shequ.events.models import Event, Status, TimelineEntry
+from shequ.events.rules import RULES, allowed_actions
 
 from ..world import World
 from .loop import reported, snapshot
@@ -46,7 +47,7 @@ PERSONAS = (
     "admin",
     "system",
 )
-CALLS = {name: getattr(actions, "return_" if name == "return" else name) for name in actions.RULES}
+CALLS = {name: getattr(actions, "return_" if name == "return" else name) for name in RULES}
 # The timeline actions each loop action may write.
 LOGGED = {
     "dispatch": {"dispatch", "to_street_desk"},
@@ -141,7 +142,7 @@ class EventLoop(RuleBasedStateMachine):
         self.pks.append(event.pk)
 
     @precondition(lambda self: self.pks)
-    @rule(data=st.data(), persona=st.sampled_from(PERSONAS), action=st.sampled_from(sorted(actions.RULES)))
+    @rule(data=st.data(), persona=st.sampled_from(PERSONAS), action=st.sampled_from(sorted(RULES)))
     def anyone_tries_anything(self, data: st.DataObject, persona: str, action: str) -> None:
         pk = data.draw(st.sampled_from(self.pks), label="event")
         self.attempt(pk, persona, action, data.draw(inputs(action, self.w), label="kwargs"))
@@ -155,9 +156,7 @@ class EventLoop(RuleBasedStateMachine):
         for _ in range(steps):
             event = Event.objects.select_related("desk").get(pk=pk)
             offered = [
-                (persona, action)
-                for persona in PERSONAS
-                for action in actions.allowed_actions(getattr(self.w, persona), event)
+                (persona, action) for persona in PERSONAS for action in allowed_actions(getattr(self.w, persona), event)
             ]
             offered = [o for o in offered if o[1] != "reject"] or offered
             if not offered:
@@ -195,8 +194,8 @@ class EventLoop(RuleBasedStateMachine):
     def attempt(self, pk: int, persona: str, action: str, kwargs: dict[str, Any]) -> None:
         user = getattr(self.w, persona)
         event = Event.objects.select_related("desk").get(pk=pk)
-        rule_ = actions.RULES[action]
-        offered = action in actions.allowed_actions(user, event)
+        rule_ = RULES[action]
+        offered = action in allowed_actions(user, event)
         before = snapshot(event)
         rows_before = before["timeline_rows"]
         try:
@@ -221,7 +220,7 @@ class EventLoop(RuleBasedStateMachine):
         if reopened:
             assert [r.action for r in rows] == ["rate", "reopen"]
             assert rows[0].to_status == Status.CLOSED
-            assert after.status in actions.RULES["reopen"].targets
+            assert after.status in RULES["reopen"].targets
         else:
             assert len(rows) == 1
             assert rows[0].action in LOGGED.get(action, {action})

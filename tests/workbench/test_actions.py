@@ -11,6 +11,7 @@ from django.urls import reverse
 from shequ.core.errors import DomainError
 from shequ.events import actions
 from shequ.events.models import EventPhoto, Stage, Status, TimelineEntry
+from shequ.events.rules import allowed_actions
 
 from .conftest import dispatched, png, report
 
@@ -40,7 +41,7 @@ def test_it_offers_a_desk_exactly_accept_and_reject(client, world):
 def test_it_offers_the_unit_exactly_its_actions(client, world):
     event = dispatched(world)
     client.force_login(world.handler)
-    assert offered(client, event) == actions.allowed_actions(world.handler, event)
+    assert offered(client, event) == allowed_actions(world.handler, event)
     assert offered(client, event) == ["return", "escalate", "request_extension", "handle"]
 
 

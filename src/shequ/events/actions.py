@@ -15,7 +15,7 @@ commands all call these; none of them writes an event directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +25,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from shequ.access.models import Role, Unit, User
-from shequ.access.scopes import acts_at_desk, covers
+from shequ.access.models import Unit, User
 from shequ.core import clock, worktime
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo import coords
@@ -40,113 +38,16 @@ from .models import (
     Category,
     Channel,
     Event,
-    EventPhoto,
     EventSequence,
     Level,
     Stage,
     Status,
     TimelineEntry,
 )
+from .photos import attach, check_photos
+from .rules import RULES
 
 MAX_DESCRIPTION = 2000
-MAX_PHOTOS = 9
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-
-def _at_desk(user: User, event: Event) -> bool:
-    return acts_at_desk(user, event.desk)
-
-
-def _in_unit(user: User, event: Event) -> bool:
-    return user.role == Role.UNIT_HANDLER and user.unit_id is not None and user.unit_id == event.unit_id
-
-
-def _verifier(user: User, event: Event) -> bool:
-    # On-site verification is a grid worker's or community staff's job, never the handler's own.
-    if user.pk == event.handled_by_id:
-        return False
-    return user.sees_everything or (
-        user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF) and covers(user, event.area_code)
-    )
-
-
-def _reporter(user: User, event: Event) -> bool:
-    return event.reporter_id is not None and user.pk == event.reporter_id
-
-
-def _superior(user: User, event: Event) -> bool:
-    return user.sees_everything or (
-        user.role in (Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER) and covers(user, event.area_code)
-    )
-
-
-def _can_escalate(user: User, event: Event) -> bool:
-    if event.desk.level == RegionLevel.DISTRICT:
-        return False
-    if event.status == Status.DISPATCHED:
-        return _in_unit(user, event)
-    return _at_desk(user, event)
-
-
-def _can_request_extension(user: User, event: Event) -> bool:
-    return _in_unit(user, event) and event.extension_hours is None
-
-
-def _can_decide_extension(user: User, event: Event) -> bool:
-    return event.extension_hours is not None and _at_desk(user, event)
-
-
-def _can_rate(user: User, event: Event) -> bool:
-    return _reporter(user, event) and event.rating is None
-
-
-def _can_reopen(user: User, event: Event) -> bool:
-    low = event.rating is not None and event.rating <= settings.SHEQU_REOPEN_MAX_SCORE
-    return low and event.unit_id is not None and (_reporter(user, event) or _at_desk(user, event))
-
-
-def _can_supervise(user: User, event: Event) -> bool:
-    return not event.supervised and _superior(user, event)
-
-
-@dataclass(frozen=True)
-class Rule:
-    label: str
-    sources: tuple[str, ...]
-    targets: tuple[str, ...]  # the statuses the action may lead to (same status: no change)
-    allowed: Callable[[User, Event], bool]
-
-
-RULES: dict[str, Rule] = {
-    "accept": Rule(gettext_lazy("Accept"), (Status.REPORTED,), (Status.ACCEPTED,), _at_desk),
-    "reject": Rule(gettext_lazy("Reject"), (Status.REPORTED,), (Status.REJECTED,), _at_desk),
-    "dispatch": Rule(gettext_lazy("Dispatch"), (Status.ACCEPTED,), (Status.DISPATCHED, Status.ACCEPTED), _at_desk),
-    "return": Rule(gettext_lazy("Return"), (Status.DISPATCHED,), (Status.ACCEPTED,), _in_unit),
-    "escalate": Rule(gettext_lazy("Escalate"), (Status.ACCEPTED, Status.DISPATCHED), (Status.ACCEPTED,), _can_escalate),
-    "request_extension": Rule(
-        gettext_lazy("Request extension"), (Status.DISPATCHED,), (Status.DISPATCHED,), _can_request_extension
-    ),
-    "decide_extension": Rule(
-        gettext_lazy("Decide extension"), (Status.DISPATCHED,), (Status.DISPATCHED,), _can_decide_extension
-    ),
-    "handle": Rule(gettext_lazy("Mark handled"), (Status.DISPATCHED,), (Status.HANDLED,), _in_unit),
-    "verify": Rule(gettext_lazy("Verify"), (Status.HANDLED,), (Status.CLOSED, Status.DISPATCHED), _verifier),
-    "rate": Rule(gettext_lazy("Rate"), (Status.CLOSED,), (Status.CLOSED,), _can_rate),
-    "reopen": Rule(gettext_lazy("Reopen"), (Status.CLOSED,), (Status.DISPATCHED,), _can_reopen),
-    "supervise": Rule(
-        gettext_lazy("Supervise"),
-        (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
-        (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
-        _can_supervise,
-    ),
-}
-
-
-def allowed_actions(user: User, event: Event) -> list[str]:
-    """The actions this user may take on this event now (what the detail page offers)."""
-    return [name for name, rule in RULES.items() if event.status in rule.sources and rule.allowed(user, event)]
 
 
 # --- the machinery every action shares ------------------------------------------------------
@@ -196,56 +97,6 @@ def _require(text: str, message: str, *, field: str) -> str:
     if not text:
         raise InvalidInput(message, field=field)
     return text
-
-
-# --- photos --------------------------------------------------------------------------------
-
-_SIGNATURES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/webp": (b"RIFF",),
-}
-
-
-def check_photos(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """Each file's real type from its first bytes (not the name or the browser's claim),
-    within the allowed types and size. Raises InvalidInput naming the file."""
-    if len(files) > MAX_PHOTOS:
-        raise InvalidInput(_("At most %(n)s photos.") % {"n": MAX_PHOTOS}, code="photo_count", field="photos")
-    checked = []
-    for f in files:
-        if f.size > settings.SHEQU_PHOTO_MAX_BYTES:
-            raise InvalidInput(
-                _("Photo %(name)s is larger than %(mb)s MB.")
-                % {"name": f.name, "mb": settings.SHEQU_PHOTO_MAX_BYTES // (1024 * 1024)},
-                code="photo_too_large",
-                field="photos",
-            )
-        head = f.read(12)
-        f.seek(0)
-        kind = next(
-            (
-                t
-                for t, sigs in _SIGNATURES.items()
-                if any(head.startswith(s) for s in sigs) and (t != "image/webp" or head[8:12] == b"WEBP")
-            ),
-            None,
-        )
-        if kind is None or kind not in settings.SHEQU_PHOTO_TYPES:
-            raise InvalidInput(
-                _("Photo %(name)s is not a JPEG, PNG or WebP image.") % {"name": f.name},
-                code="photo_type",
-                field="photos",
-            )
-        checked.append((f, kind))
-    return checked
-
-
-def _attach(event: Event, photos: Iterable[tuple[UploadedFile, str]], *, stage: str, by: User | None) -> None:
-    for f, kind in photos:
-        EventPhoto.objects.create(
-            event=event, stage=stage, file=f, content_type=kind, size=f.size, uploaded_by=by, created_at=clock.now()
-        )
 
 
 # --- report --------------------------------------------------------------------------------
@@ -375,7 +226,7 @@ def report(
                 raise
             return Event.objects.get(channel=channel, source_ref=source_ref)
         _log(event, action="report", by=by, from_status="")
-        _attach(event, checked, stage=Stage.REPORT, by=by)
+        attach(event, checked, stage=Stage.REPORT, by=by)
     return event
 
 
@@ -520,7 +371,7 @@ def handle(event: Event, *, by: User, result: str, photos: Sequence[UploadedFile
     from_status, event.status = event.status, Status.HANDLED
     event.result, event.handled_by, event.handled_at = result, by, clock.now()
     event.extension_hours, event.extension_reason = None, ""
-    _attach(event, checked, stage=Stage.HANDLE, by=by)
+    attach(event, checked, stage=Stage.HANDLE, by=by)
     return _save(event, action="handle", by=by, from_status=from_status, note=result, unit=event.unit)
 
 
@@ -545,7 +396,7 @@ def verify(event: Event, *, by: User, passed: bool, note: str = "", photos: Sequ
         event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
         event.overdue = False
         action = "verify_fail"
-    _attach(event, checked, stage=Stage.VERIFY, by=by)
+    attach(event, checked, stage=Stage.VERIFY, by=by)
     return _save(event, action=action, by=by, from_status=from_status, note=note, unit=event.unit)
 
 

@@ -23,6 +23,7 @@ from ninja.errors import ValidationError
 
 from shequ.access.models import ApiToken, Role, Unit, User
 from shequ.core.errors import InvalidInput, PermissionDenied
+from shequ.events.rules import allowed_actions
 from shequ.geo.models import Region
 
 from . import actions
@@ -234,7 +235,7 @@ def event_detail(user: User, event: Event) -> dict:
             }
             for t in timeline
         ],
-        "actions": actions.allowed_actions(user, event),
+        "actions": allowed_actions(user, event),
     }
 
 

@@ -22,7 +22,9 @@ from shequ.core.errors import DomainError, NotFound
 from shequ.events import actions
 from shequ.events.catalog import leaf_categories
 from shequ.events.models import OPEN_STATUSES, Channel, Event, Status
+from shequ.events.photos import MAX_PHOTOS
 from shequ.events.queries import events_for
+from shequ.events.rules import allowed_actions
 from shequ.geo.models import Region, RegionLevel
 
 from . import progress
@@ -107,7 +109,7 @@ def report(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "groups": _category_groups(),
-            "max_photos": actions.MAX_PHOTOS,
+            "max_photos": MAX_PHOTOS,
             "chosen_category": str(form["category"].value() or ""),
         },
         status=400 if form.is_bound and form.errors else 200,
@@ -134,7 +136,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, event: Event, rate_form: RateForm, status: int = 200) -> HttpResponse:
     photos = list(event.photos.all())
-    can_rate = "rate" in actions.allowed_actions(request.user, event)
+    can_rate = "rate" in allowed_actions(request.user, event)
     return render(
         request,
         "portal/report_detail.html",
