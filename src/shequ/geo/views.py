@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.access.models import Role, User
+from shequ.access.scopes import area_prefix
 
 from . import geojson
 from .forms import GridImportForm
@@ -37,11 +38,10 @@ def _area(request: HttpRequest) -> str | HttpResponse:
     user: User = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if user.sees_everything:
-        return ""
-    if user.role in MANAGER_ROLES and user.region_id:
-        return user.region.code
-    raise Http404
+    prefix = area_prefix(user) if user.sees_everything or user.role in MANAGER_ROLES else None
+    if prefix is None:
+        raise Http404
+    return prefix
 
 
 # --- the pending upload between dry run and confirmation ----------------------------------------
