@@ -83,3 +83,17 @@ def test_it_takes_the_time_limit_of_the_category_then_its_parent_then_the_level(
     assert time_limit_for(None, world.general) == Limit(5, TimeUnit.DAYS)
     TimeLimit.objects.create(category=world.graffiti, level=world.urgent, amount=1, unit=TimeUnit.HOURS)
     assert time_limit_for(world.graffiti, world.urgent) == Limit(1, TimeUnit.HOURS)
+
+
+def test_it_does_not_route_an_event_back_to_the_unit_that_returned_it(world):
+    event = accepted(world, category=world.litter)
+    event = actions.dispatch(event, by=world.community_staff)
+    assert event.unit == world.sanitation
+    event = actions.return_(event, by=world.handler, reason="不属于本队职责")
+    assert actions.suggested_unit(event) == world.city_mgmt
+    event = actions.dispatch(event, by=world.community_staff)
+    assert event.unit == world.city_mgmt
+    # Returned again: the next duty up the list, the district's.
+    event = actions.return_(event, by=world.handler_city, reason="不属于城管职责")
+    event = actions.dispatch(event, by=world.community_staff)
+    assert event.unit == world.district_mgmt

@@ -260,6 +260,16 @@ def reject(event: Event, *, by: User, reason: str) -> Event:
     return _save(event, action="reject", by=by, from_status=from_status, note=reason)
 
 
+def suggested_unit(event: Event) -> Unit | None:
+    """The unit the responsibility list names for this event, passing over units that returned it."""
+    if event.category is None:
+        return None
+    returned = TimelineEntry.objects.filter(event=event, action="return", unit__isnull=False).values_list(
+        "unit_id", flat=True
+    )
+    return catalog.route(event.category, area_code=event.area_code, desk=event.desk, exclude=set(returned))
+
+
 @transaction.atomic
 def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = "") -> Event:
     """Send the event point to point to the unit the responsibility list names
@@ -269,7 +279,7 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
     if event.category is None:
         raise InvalidInput(_("Choose the event's category first."), code="category_required", field="category")
     if unit is None:
-        unit = catalog.route(event.category, area_code=event.area_code, desk=event.desk)
+        unit = suggested_unit(event)
     if unit is None:
         if event.desk.level != RegionLevel.COMMUNITY:
             raise InvalidInput(

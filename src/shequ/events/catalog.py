@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,13 +46,14 @@ def time_limit_for(category: Category | None, level: Level) -> Limit:
     return Limit(level.default_amount, level.default_unit)
 
 
-def route(category: Category, *, area_code: str, desk: Region) -> Unit | None:
+def route(category: Category, *, area_code: str, desk: Region, exclude: Collection[int] = ()) -> Unit | None:
     """The unit the responsibility list names for (category, area), point to point.
 
     Candidates are duties for the category or any ancestor, in any region that
     contains the event's area. The most specific region wins, then the most
     specific category. A desk above the community (after escalation) only
-    routes to units at its own level or above.
+    routes to units at its own level or above. Units in ``exclude`` (those that
+    returned the event as not theirs) are passed over.
     """
     lineage = category.lineage()
     depth = {c.pk: i for i, c in enumerate(lineage)}
@@ -64,7 +66,7 @@ def route(category: Category, *, area_code: str, desk: Region) -> Unit | None:
     )
     best: tuple[int, int, Unit] | None = None
     for duty in duties:
-        if not desk.code.startswith(duty.unit.region.code):
+        if duty.unit_id in exclude or not desk.code.startswith(duty.unit.region.code):
             continue
         key = (-duty.region_len, depth[duty.category_id])
         if best is None or key < best[:2]:

@@ -164,11 +164,7 @@ class DispatchForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_for_desk(self.event).select_related("region")
         self.fields["unit"].label_from_instance = lambda u: f"{u.name}（{u.region.name}）"
-        self.suggested = (
-            catalog.route(self.event.category, area_code=self.event.area_code, desk=self.event.desk)
-            if self.event.category
-            else None
-        )
+        self.suggested = actions.suggested_unit(self.event) if self.event.category else None
         if self.suggested:
             self.fields["unit"].initial = self.suggested.pk
             self.fields["unit"].help_text = _("Suggested by the responsibility list: %(unit)s") % {
