@@ -21,8 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,10 +104,16 @@ def _require(text: str, message: str, *, field: str) -> str:
 def _next_code(at: datetime) -> str:
     day = timezone.localtime(at).date()
     district = settings.SHEQU_DISTRICT_CODE
-    seq, _created = EventSequence.objects.select_for_update().get_or_create(district_code=district, day=day)
-    EventSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
-    seq.refresh_from_db(fields=["last"])
-    return f"{district}-{day:%Y%m%d}-{seq.last:05d}"
+    # One atomic upsert on both SQLite (>= 3.35) and PostgreSQL: concurrent reports never share a number.
+    table = EventSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (district_code, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (district_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [district, day],
+        )
+        (last,) = cursor.fetchone()
+    return f"{district}-{day:%Y%m%d}-{last:05d}"
 
 
 @dataclass(frozen=True)
