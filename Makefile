@@ -35,7 +35,7 @@ test-sqlite:
 # PostgreSQL when reachable; under CI=true it must be.
 test-postgres:
 	@if $(PY) scripts/pg_ready.py "$(PG_URL)"; then \
-		DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "not browser"; \
+		DATABASE_URL="$(PG_URL)" $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $(PG_URL) is not reachable, and CI requires it"; exit 1; \
 	else echo "SKIPPED: PostgreSQL at $(PG_URL) is not reachable; the suite ran on SQLite only"; fi
 
