@@ -24,14 +24,14 @@ def tick() -> None:
             import_string(path).enqueue()
         except Exception:  # one failing task must not stop the others or the clock
             log.exception("periodic task %s failed", path)
-        finally:
-            close_old_connections()
 
 
 def run(stop: threading.Event) -> None:
     log.info("scheduler: every %ss: %s", settings.SHEQU_TICK_SECONDS, ", ".join(PERIODIC_TASKS))
     while not stop.is_set():
         tick()
+        # The clock's own thread holds its own connection: let it go between ticks, as a request would.
+        close_old_connections()
         stop.wait(settings.SHEQU_TICK_SECONDS)
 
 
