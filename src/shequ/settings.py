@@ -124,7 +124,9 @@ TEMPLATES = [
 
 # SQLite in WAL mode is the embedded default; DATABASE_URL switches to PostgreSQL.
 _DEFAULT_DB = f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _DEFAULT_DB), conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(env("DATABASE_URL", _DEFAULT_DB), conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
