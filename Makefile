@@ -26,6 +26,7 @@ test: setup
 	bash scripts/ensure-browser.sh
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check --quiet src tests benchmarks
+	$(VENV)/bin/mypy
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

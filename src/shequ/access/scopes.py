@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from shequ.geo.models import LEVEL_ORDER, Region
+from shequ.geo.models import LEVEL_ORDER, Region, RegionLevel
 
 from .models import DESK_ROLES, ROLE_LEVEL, ApiToken, Role, User
 
@@ -21,8 +21,9 @@ def area_prefix(user: User) -> str | None:
     """
     if user.sees_everything:
         return ""
-    if user.role in ROLE_LEVEL and user.region_id:
-        return user.region.code
+    region = user.region
+    if user.role in ROLE_LEVEL and region is not None:
+        return region.code
     return None
 
 
@@ -43,10 +44,11 @@ def acts_at_desk(user: User, desk: Region) -> bool:
     """A dispatch-desk role acts on a desk at its own level or below, inside its area."""
     if user.sees_everything:
         return True
-    if user.role not in DESK_ROLES or not user.region_id:
+    region = user.region
+    if user.role not in DESK_ROLES or region is None:
         return False
     own_rank = LEVEL_ORDER.index(ROLE_LEVEL[Role(user.role)])
-    return desk.code.startswith(user.region.code) and LEVEL_ORDER.index(desk.level) >= own_rank
+    return desk.code.startswith(region.code) and LEVEL_ORDER.index(RegionLevel(desk.level)) >= own_rank
 
 
 def user_for_token(key: str) -> tuple[User, ApiToken] | None:

@@ -54,8 +54,8 @@ MAX_DESCRIPTION = 2000
 
 def _begin(event: Event, action: str, by: User) -> Event:
     """Lock the row, then check state and permission against the locked copy."""
-    locked = Event.objects.select_for_update(of=("self",))
-    locked = locked.select_related("desk", "unit", "street", "level", "category__parent").get(pk=event.pk)
+    rows = Event.objects.select_for_update(of=("self",))
+    locked = rows.select_related("desk", "unit", "street", "level", "category__parent").get(pk=event.pk)
     rule = RULES[action]
     if locked.status not in rule.sources:
         raise InvalidTransition(
@@ -146,9 +146,14 @@ def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Re
         return _Place(lon, lat, found.grid_id, found.community_id, found.street_id, found.grid_code)
     if region is not None and region.level in (RegionLevel.GRID, RegionLevel.COMMUNITY):
         community_id = region.parent_id if region.level == RegionLevel.GRID else region.pk
-        street_id = Region.objects.filter(pk=community_id).values_list("parent_id", flat=True).first()
-        grid_id = region.pk if region.level == RegionLevel.GRID else None
-        return _Place(None, None, grid_id, community_id, street_id, region.code)
+        street_id = (
+            None
+            if community_id is None
+            else Region.objects.filter(pk=community_id).values_list("parent_id", flat=True).first()
+        )
+        if community_id is not None and street_id is not None:
+            grid_id = region.pk if region.level == RegionLevel.GRID else None
+            return _Place(None, None, grid_id, community_id, street_id, region.code)
     raise InvalidInput(
         _("Give a location on the map or choose a grid or community."), code="location_required", field="location"
     )
@@ -372,7 +377,10 @@ def escalate(event: Event, *, by: User, reason: str) -> Event:
     event = _begin(event, "escalate", by)
     unit = event.unit
     from_status, event.status = event.status, Status.ACCEPTED
-    event.desk = event.desk.parent
+    higher = event.desk.parent
+    if higher is None:  # the rule already refuses a district desk; a desk without a parent is bad data
+        raise InvalidTransition(_("There is no higher desk to escalate to."), code="no_higher_desk")
+    event.desk = higher
     event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
     return _save(event, action="escalate", by=by, from_status=from_status, note=reason, unit=unit)
 

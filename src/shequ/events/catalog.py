@@ -138,9 +138,9 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
                         _("Category %(code)s: unknown level %(level)s") % {"code": row["code"], "level": level_code}
                     )
                     continue
-                amount, unit = _parse_limit(str(limit), errors, row["code"])
+                amount, time_unit = _parse_limit(str(limit), errors, row["code"])
                 TimeLimit.objects.update_or_create(
-                    category=cat, level=levels[level_code], defaults={"amount": amount, "unit": unit}
+                    category=cat, level=levels[level_code], defaults={"amount": amount, "unit": time_unit}
                 )
                 counts["time_limits"] += 1
         regions = {r.code: r for r in Region.objects.all()}
@@ -152,22 +152,20 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
                     _("Unit %(code)s: unknown region %(region)s") % {"code": row["code"], "region": row.get("region")}
                 )
                 continue
-            unit, _created = Unit.objects.update_or_create(
+            saved, _created = Unit.objects.update_or_create(
                 code=row["code"], defaults={"name": row["name"], "region": region, "phone": row.get("phone", "")}
             )
-            units[unit.code] = unit
+            units[saved.code] = saved
             counts["units"] += 1
         for i, row in enumerate(data.get("duties", []), start=1):
-            cat, region, unit = (
-                categories.get(row.get("category")),
-                regions.get(row.get("region")),
-                units.get(row.get("unit")),
-            )
-            if not (cat and region and unit):
+            duty_category = categories.get(row.get("category") or "")
+            duty_region = regions.get(row.get("region") or "")
+            duty_unit = units.get(row.get("unit") or "")
+            if not (duty_category and duty_region and duty_unit):
                 errors.append(_("Duty %(n)s: unknown category, region or unit (%(row)s)") % {"n": i, "row": row})
                 continue
             Duty.objects.update_or_create(
-                category=cat, region=region, defaults={"unit": unit, "note": row.get("note", "")}
+                category=duty_category, region=duty_region, defaults={"unit": duty_unit, "note": row.get("note", "")}
             )
             counts["duties"] += 1
         if errors:

@@ -69,7 +69,8 @@ class Category(models.Model):
 
     def lineage(self) -> list[Category]:
         """This category and its ancestors, most specific first."""
-        chain, node = [], self
+        chain: list[Category] = []
+        node: Category | None = self
         while node is not None:
             chain.append(node)
             node = node.parent

@@ -30,7 +30,7 @@ def check_photos(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]
         raise InvalidInput(_("At most %(n)s photos.") % {"n": MAX_PHOTOS}, code="photo_count", field="photos")
     checked = []
     for f in files:
-        if f.size > settings.SHEQU_PHOTO_MAX_BYTES:
+        if (f.size or 0) > settings.SHEQU_PHOTO_MAX_BYTES:
             raise InvalidInput(
                 _("Photo %(name)s is larger than %(mb)s MB.")
                 % {"name": f.name, "mb": settings.SHEQU_PHOTO_MAX_BYTES // (1024 * 1024)},
@@ -60,5 +60,11 @@ def check_photos(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]
 def attach(event: Event, photos: Iterable[tuple[UploadedFile, str]], *, stage: str, by: User | None) -> None:
     for f, kind in photos:
         EventPhoto.objects.create(
-            event=event, stage=stage, file=f, content_type=kind, size=f.size, uploaded_by=by, created_at=clock.now()
+            event=event,
+            stage=stage,
+            file=f,
+            content_type=kind,
+            size=f.size or 0,
+            uploaded_by=by,
+            created_at=clock.now(),
         )

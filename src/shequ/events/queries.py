@@ -111,7 +111,7 @@ def todo_for(user: User) -> dict[str, QuerySet[Event]]:
         lists["to_accept"] = desk.filter(status=Status.REPORTED)
         lists["to_dispatch"] = desk.filter(status=Status.ACCEPTED)
         lists["extensions"] = desk.filter(status=Status.DISPATCHED, extension_hours__isnull=False)
-    if user.role == Role.UNIT_HANDLER:
+    if user.role == Role.UNIT_HANDLER and user.unit_id is not None:
         lists["to_handle"] = mine.filter(status=Status.DISPATCHED, unit_id=user.unit_id)
     if user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF) or user.sees_everything:
         # Only events this user may verify: in their area (not their own reports elsewhere), not their own handling.
@@ -121,7 +121,7 @@ def todo_for(user: User) -> dict[str, QuerySet[Event]]:
     if user.is_staff_role:
         overdue = mine.filter(status__in=OPEN_STATUSES).filter(Q(overdue=True) | Q(supervised=True))
         if user.role == Role.UNIT_HANDLER:
-            overdue = overdue.filter(unit_id=user.unit_id)
+            overdue = overdue.filter(unit_id=user.unit_id) if user.unit_id is not None else overdue.none()
         lists["overdue"] = overdue
     if user.role == Role.RESIDENT:
         lists["to_rate"] = mine.filter(reporter_id=user.pk, status=Status.CLOSED, rating__isnull=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from shequ.access.models import Role, User
@@ -77,7 +78,7 @@ def _can_supervise(user: User, event: Event) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    label: str
+    label: str | Promise  # translated lazily, in the reader's language
     sources: tuple[str, ...]
     targets: tuple[str, ...]  # the statuses the action may lead to (same status: no change)
     allowed: Callable[[User, Event], bool]
