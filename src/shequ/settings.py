@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.geo",
     "shequ.access",
+    "shequ.registry",
     "shequ.events",
     "shequ.open311",
     "shequ.workbench",

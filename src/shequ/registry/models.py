@@ -1,0 +1,267 @@
+"""The community base: one record per person, household and organisation, and who lives or sits where.
+
+A person or organisation belongs to grids only through a dwelling (a current ``Residence``, an organisation's
+premises): there is no copied grid field that could drift. Every write goes through ``actions.py``, which keeps a
+``Change`` row per changed field, so a record's history and each value's source can be rebuilt.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core import clock
+from shequ.geo.models import Dwelling
+
+from .dictionary import CodeItem, CodeTable, Field, FieldType, Sensitivity
+
+__all__ = [
+    "Change",
+    "CodeItem",
+    "CodeTable",
+    "Field",
+    "FieldType",
+    "Household",
+    "Organization",
+    "OrganizationTag",
+    "Person",
+    "PersonTag",
+    "Residence",
+    "Sensitivity",
+    "SourceKind",
+    "Tag",
+    "TagTarget",
+]
+
+
+class Person(models.Model):
+    """实有人口: anyone who lives or works in the area, registered or not. Coded fields hold CodeItem codes."""
+
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    gender = models.CharField(_("gender"), max_length=2, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, blank=True)
+    residency = models.CharField(_("residency"), max_length=20, blank=True)
+    hukou_address = models.CharField(_("household registration address"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+
+    # The fields whose every change is kept as a Change row (the dictionary's person.* fields).
+    TRACKED = ("id_number", "name", "gender", "birth_date", "phone", "ethnicity", "residency", "hukou_address", "note")
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    """单位 / 组织 / 商户. It sits in grids through its premises dwelling."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    type = models.CharField(_("type"), max_length=20, blank=True)
+    premises = models.ForeignKey(
+        Dwelling,
+        verbose_name=_("premises"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+
+    TRACKED = (
+        "credit_code",
+        "name",
+        "type",
+        "premises",
+        "address",
+        "contact_name",
+        "contact_phone",
+        "legal_representative",
+        "note",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    """户: people living together in one dwelling."""
+
+    dwelling = models.ForeignKey(
+        Dwelling, verbose_name=_("dwelling"), on_delete=models.PROTECT, related_name="households"
+    )
+    number = models.CharField(_("household number"), max_length=30, blank=True)
+    head = models.ForeignKey(
+        Person, verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        ordering = ["dwelling", "number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{self.dwelling_id}/{self.number}"
+
+
+class Residence(models.Model):
+    """居住关系: a person in a dwelling from ``start`` to ``end``. Moving out sets ``end``; rows are never deleted."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="residences")
+    dwelling = models.ForeignKey(
+        Dwelling, verbose_name=_("dwelling"), on_delete=models.PROTECT, related_name="residences"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residences",
+    )
+    role = models.CharField(_("role"), max_length=20)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "-start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "dwelling"], condition=Q(end__isnull=True), name="residence_one_open_per_dwelling"
+            ),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="residence_end_after"),
+        ]
+        indexes = [models.Index(fields=["dwelling", "end"], name="residence_dwelling_end")]
+        verbose_name = _("residence")
+        verbose_name_plural = _("residences")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.dwelling_id} {self.start}–{self.end or ''}"
+
+
+class TagTarget(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
+
+
+class Tag(models.Model):
+    """标签: a special group a person (or a kind of place an organisation) belongs to, with its own sensitivity."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    sensitivity = models.CharField(_("sensitivity"), max_length=2, choices=Sensitivity.choices)
+    applies_to = models.CharField(_("applies to"), max_length=20, choices=TagTarget.choices)
+    owner = models.CharField(_("owning department"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["applies_to", "code"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceKind(models.TextChoices):
+    """Where a value came from (provenance)."""
+
+    IMPORT = "import", _("Import batch")
+    COLLECTION = "collection", _("Collection task")
+    API = "api", _("API client")
+    MANUAL = "manual", _("Manual edit")
+
+
+class _Tagging(models.Model):
+    tag = models.ForeignKey(Tag, verbose_name=_("tag"), on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PersonTag(_Tagging):
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="tags")
+
+    class Meta:
+        ordering = ["person", "tag", "-since"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "tag"], condition=Q(until__isnull=True), name="persontag_open")
+        ]
+        verbose_name = _("person tag")
+        verbose_name_plural = _("person tags")
+
+
+class OrganizationTag(_Tagging):
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="tags"
+    )
+
+    class Meta:
+        ordering = ["organization", "tag", "-since"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "tag"], condition=Q(until__isnull=True), name="orgtag_open")
+        ]
+        verbose_name = _("organization tag")
+        verbose_name_plural = _("organization tags")
+
+
+class Change(models.Model):
+    """One changed field of one record: old and new value, who, when and from which source.
+
+    Values are stored as text (dates in ISO form, references as ids, empty as NULL) so that any record type fits
+    one table; ``queries.person_as_of`` turns them back into field values.
+    """
+
+    record_type = models.CharField(_("record type"), max_length=30)
+    record_id = models.BigIntegerField(_("record id"))
+    field = models.CharField(_("field"), max_length=40)
+    old_value = models.TextField(_("old value"), null=True, blank=True)
+    new_value = models.TextField(_("new value"), null=True, blank=True)
+    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["record_type", "record_id", "at"], name="change_record_at")]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+
+    def __str__(self) -> str:
+        return f"{self.record_type}#{self.record_id}.{self.field}"
