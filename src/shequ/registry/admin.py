@@ -8,6 +8,9 @@ from .models import (
     CodeTable,
     Field,
     Household,
+    ImportBatch,
+    ImportRejection,
+    LedgerSource,
     Organization,
     OrganizationTag,
     Person,
@@ -107,3 +110,28 @@ class ChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "record_type", "record_id", "field", "old_value", "new_value", "source_kind", "actor"]
     list_filter = ["record_type", "source_kind"]
     search_fields = ["source_ref"]
+
+
+@admin.register(LedgerSource)
+class LedgerSourceAdmin(admin.ModelAdmin):
+    """The saved column mapping of a department's ledger may be corrected here."""
+
+    list_display = ["name", "department", "record_type", "updated_at"]
+    search_fields = ["name", "department"]
+
+
+class ImportRejectionInline(admin.TabularInline):
+    model = ImportRejection
+    extra = 0
+    can_delete = False
+    readonly_fields = ["row", "column", "value", "code", "reason"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "source", "status", "total", "created", "updated", "unchanged", "rejected"]
+    list_filter = ["status", "source"]
+    inlines = [ImportRejectionInline]

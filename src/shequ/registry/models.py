@@ -24,6 +24,10 @@ __all__ = [
     "Field",
     "FieldType",
     "Household",
+    "ImportBatch",
+    "ImportRejection",
+    "ImportStatus",
+    "LedgerSource",
     "Organization",
     "OrganizationTag",
     "Person",
@@ -265,3 +269,85 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}#{self.record_id}.{self.field}"
+
+
+# --- imports of departments' ledgers (台账) ----------------------------------------------------
+
+
+class LedgerSource(models.Model):
+    """A department's ledger that is imported again and again; its column mapping is kept for the next file."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    department = models.CharField(_("department"), max_length=60, blank=True)
+    record_type = models.CharField(_("record type"), max_length=20, choices=TagTarget.choices, default="person")
+    # spreadsheet header -> dictionary field name, such as {"身份证号": "person.id_number"}
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ledger source")
+        verbose_name_plural = _("ledger sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DRY_RUN = "dry_run", _("Dry run")
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Failed")
+
+
+class ImportBatch(models.Model):
+    """One file imported (or previewed) from a ledger source; its id is the source reference of its Change rows."""
+
+    source = models.ForeignKey(LedgerSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="batches")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    merged = models.PositiveIntegerField(_("merged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    started_at = models.DateTimeField(_("started at"), default=clock.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.source_id}#{self.pk} {self.file_name}"
+
+
+class ImportRejection(models.Model):
+    """A rejected row of a batch: where (row, column), what (value) and why (a specific Chinese reason)."""
+
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="rejections")
+    row = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    value = models.TextField(_("value"), blank=True)
+    reason = models.TextField(_("reason"))
+    code = models.CharField(_("code"), max_length=40)
+
+    class Meta:
+        ordering = ["batch", "row", "id"]
+        verbose_name = _("import rejection")
+        verbose_name_plural = _("import rejections")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row} {self.code}"
