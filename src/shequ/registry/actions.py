@@ -138,34 +138,45 @@ def _validated_person(values: dict[str, Any], *, pk: int | None) -> dict[str, An
     return values
 
 
+def _create(model: Any, record_type: str, validate: Any, *, by: User | None, source: Source, fields: dict) -> Any:
+    """Validate the tracked fields, create the record, and log every value as one Change row from nothing."""
+    _unknown_fields(model, fields)
+    values = {name: fields.get(name, model._meta.get_field(name).get_default()) for name in model.TRACKED}
+    values = validate(values, pk=None)
+    now = clock.now()
+    record = model.objects.create(**values, created_at=now, updated_at=now)
+    _record_changes(record, record_type, dict.fromkeys(model.TRACKED), by=by, source=source)
+    return record
+
+
+def _update(record: Any, record_type: str, validate: Any, *, by: User | None, source: Source, fields: dict) -> list:
+    """Change the given fields on the locked row; only values that really change are written and logged."""
+    model = type(record)
+    _unknown_fields(model, fields)
+    locked = model.objects.select_for_update().get(pk=record.pk)
+    current = {name: getattr(locked, name) for name in model.TRACKED}
+    before = {name: _value(locked, name) for name in model.TRACKED}  # ids, not objects, for foreign keys
+    values = validate({**current, **fields}, pk=locked.pk)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    changes = _record_changes(locked, record_type, before, by=by, source=source)
+    if changes:
+        locked.updated_at = clock.now()
+        locked.save()
+    record.refresh_from_db()
+    return changes
+
+
 @transaction.atomic
 def create_person(*, by: User | None, source: Source, **fields: Any) -> Person:
     """Create a person from dictionary fields; every non-empty value is one Change row from nothing."""
-    _unknown_fields(Person, fields)
-    values = {name: fields.get(name, Person._meta.get_field(name).get_default()) for name in Person.TRACKED}
-    values = _validated_person(values, pk=None)
-    now = clock.now()
-    person = Person.objects.create(**values, created_at=now, updated_at=now)
-    empty = {name: None for name in Person.TRACKED}
-    _record_changes(person, "person", empty, by=by, source=source)
-    return person
+    return _create(Person, "person", _validated_person, by=by, source=source, fields=fields)
 
 
 @transaction.atomic
 def update_person(person: Person, *, by: User | None, source: Source, **fields: Any) -> list[Change]:
     """Change the given fields; only values that really change are written and logged. Returns the Change rows."""
-    _unknown_fields(Person, fields)
-    locked = Person.objects.select_for_update().get(pk=person.pk)
-    before = {name: getattr(locked, name) for name in Person.TRACKED}
-    values = _validated_person({**before, **fields}, pk=locked.pk)
-    for name, value in values.items():
-        setattr(locked, name, value)
-    changes = _record_changes(locked, "person", before, by=by, source=source)
-    if changes:
-        locked.updated_at = clock.now()
-        locked.save()
-    person.refresh_from_db()
-    return changes
+    return _update(person, "person", _validated_person, by=by, source=source, fields=fields)
 
 
 # --- organisations --------------------------------------------------------------------------
@@ -191,36 +202,14 @@ def _validated_organization(values: dict[str, Any], *, pk: int | None) -> dict[s
     return values
 
 
-def _org_before(org: Organization) -> dict[str, Any]:
-    return {name: _value(org, name) for name in Organization.TRACKED}
-
-
 @transaction.atomic
 def create_organization(*, by: User | None, source: Source, **fields: Any) -> Organization:
-    _unknown_fields(Organization, fields)
-    values = {name: fields.get(name, Organization._meta.get_field(name).get_default()) for name in Organization.TRACKED}
-    values = _validated_organization(values, pk=None)
-    now = clock.now()
-    org = Organization.objects.create(**values, created_at=now, updated_at=now)
-    _record_changes(org, "organization", dict.fromkeys(Organization.TRACKED), by=by, source=source)
-    return org
+    return _create(Organization, "organization", _validated_organization, by=by, source=source, fields=fields)
 
 
 @transaction.atomic
 def update_organization(org: Organization, *, by: User | None, source: Source, **fields: Any) -> list[Change]:
-    _unknown_fields(Organization, fields)
-    locked = Organization.objects.select_for_update().get(pk=org.pk)
-    current = {name: getattr(locked, name) for name in Organization.TRACKED}
-    before = _org_before(locked)
-    values = _validated_organization({**current, **fields}, pk=locked.pk)
-    for name, value in values.items():
-        setattr(locked, name, value)
-    changes = _record_changes(locked, "organization", before, by=by, source=source)
-    if changes:
-        locked.updated_at = clock.now()
-        locked.save()
-    org.refresh_from_db()
-    return changes
+    return _update(org, "organization", _validated_organization, by=by, source=source, fields=fields)
 
 
 # --- where people live ----------------------------------------------------------------------
