@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "shequ.access",
     "shequ.registry",
     "shequ.events",
+    "shequ.collection",
+    "shequ.alerts",
     "shequ.open311",
     "shequ.workbench",
     "shequ.portal",

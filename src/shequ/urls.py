@@ -9,5 +9,8 @@ urlpatterns = [
     path("open311/v2/", include("shequ.open311.urls")),
     path("geo/", include("shequ.geo.urls")),
     path("portal/", include("shequ.portal.urls")),
+    path("registry/", include("shequ.registry.urls")),
+    path("collection/", include("shequ.collection.urls")),
+    path("alerts/", include("shequ.alerts.urls")),
     path("", include("shequ.workbench.urls")),
 ]

@@ -144,7 +144,10 @@ def _create(model: Any, record_type: str, validate: Any, *, by: User | None, sou
     values = {name: fields.get(name, model._meta.get_field(name).get_default()) for name in model.TRACKED}
     values = validate(values, pk=None)
     now = clock.now()
-    record = model.objects.create(**values, created_at=now, updated_at=now)
+    record = model(**values, created_at=now, updated_at=now)
+    if isinstance(record, Person):
+        record.fill_search_keys()
+    record.save(force_insert=True)
     _record_changes(record, record_type, dict.fromkeys(model.TRACKED), by=by, source=source)
     return record
 
@@ -162,6 +165,8 @@ def _update(record: Any, record_type: str, validate: Any, *, by: User | None, so
     changes = _record_changes(locked, record_type, before, by=by, source=source)
     if changes:
         locked.updated_at = clock.now()
+        if isinstance(locked, Person):
+            locked.fill_search_keys()
         locked.save()
     record.refresh_from_db()
     return changes
@@ -347,6 +352,7 @@ def bulk_save_people(
     now = clock.now()
     for person in new:
         person.created_at = person.updated_at = now
+        person.fill_search_keys()
     created = Person.objects.bulk_create(new, batch_size=1000)
     changes = [
         Change(
@@ -385,7 +391,9 @@ def bulk_save_people(
             setattr(person, name, value)
             touched.add(name)
         person.updated_at = now
+        person.fill_search_keys()
     if changed and touched:
-        Person.objects.bulk_update([p for p, _v in changed], [*sorted(touched), "updated_at"], batch_size=500)
+        fields = [*sorted(touched), *Person.SEARCH_KEYS, "updated_at"]
+        Person.objects.bulk_update([p for p, _v in changed], fields, batch_size=500)
     Change.objects.bulk_create(changes, batch_size=2000)
     return len(changes)

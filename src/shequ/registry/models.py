@@ -28,6 +28,9 @@ __all__ = [
     "ImportRejection",
     "ImportStatus",
     "LedgerSource",
+    "MatchCandidate",
+    "MatchStatus",
+    "Merge",
     "Organization",
     "OrganizationTag",
     "Person",
@@ -38,6 +41,12 @@ __all__ = [
     "Tag",
     "TagTarget",
 ]
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def current(self) -> PersonQuerySet:
+        """People not merged into another record (a merged-away record is kept only to undo the merge)."""
+        return self.filter(merged_into__isnull=True)
 
 
 class Person(models.Model):
@@ -52,11 +61,26 @@ class Person(models.Model):
     residency = models.CharField(_("residency"), max_length=20, blank=True)
     hukou_address = models.CharField(_("household registration address"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Search keys derived from name and ID number (never edited by hand): pinyin initials such as "zxm", and the
+    # ID number's last four characters, so "search by initials or ID suffix" is one indexed equality.
+    name_initials = models.CharField(_("name initials"), max_length=30, blank=True, db_index=True, editable=False)
+    id_tail = models.CharField(_("ID number suffix"), max_length=4, blank=True, db_index=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
 
+    objects = PersonQuerySet.as_manager()
+
     # The fields whose every change is kept as a Change row (the dictionary's person.* fields).
     TRACKED = ("id_number", "name", "gender", "birth_date", "phone", "ethnicity", "residency", "hukou_address", "note")
+    SEARCH_KEYS = ("name_initials", "id_tail")
 
     class Meta:
         ordering = ["name", "id"]
@@ -65,6 +89,12 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def fill_search_keys(self) -> None:
+        from .matching import name_keys  # matching imports pypinyin; keep it out of model loading
+
+        self.name_initials = name_keys(self.name).initials[:30] if self.name else ""
+        self.id_tail = (self.id_number or "")[-4:]
 
 
 class Organization(models.Model):
@@ -351,3 +381,91 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row} {self.code}"
+
+
+# --- identity resolution -------------------------------------------------------------------------
+
+
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    MERGED = "merged", _("Merged")
+    DISTINCT = "distinct", _("Not the same person")
+
+
+class MatchCandidate(models.Model):
+    """疑似重复: two people who may be one, with the score and its reasons, waiting for staff (the review queue).
+
+    ``first`` has the lower id, so a pair is stored once."""
+
+    first = models.ForeignKey(Person, verbose_name=_("first"), on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, verbose_name=_("second"), on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.PENDING)
+    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices, blank=True)
+    source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+    found_at = models.DateTimeField(_("found at"), default=clock.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="matchcandidate_pair"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="matchcandidate_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="matchcandidate_queue")]
+        verbose_name = _("match candidate")
+        verbose_name_plural = _("match candidates")
+
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id} {self.score:.2f}"
+
+
+class Merge(models.Model):
+    """合并: ``merged`` was folded into ``kept``. It keeps what is needed to undo it; undoing is history too."""
+
+    kept = models.ForeignKey(Person, verbose_name=_("kept record"), on_delete=models.PROTECT, related_name="merges")
+    merged = models.ForeignKey(Person, verbose_name=_("merged record"), on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(
+        MatchCandidate, verbose_name=_("match candidate"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # field -> "kept" or "merged": whose value the merged record keeps
+    choices = models.JSONField(_("field choices"), default=dict, blank=True)
+    # both records' tracked values before the merge, and the ids of rows moved from one to the other
+    before = models.JSONField(_("values before"), default=dict, blank=True)
+    moved = models.JSONField(_("rows moved"), default=dict, blank=True)
+    automatic = models.BooleanField(_("automatic"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=clock.now)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id}->{self.kept_id}"
