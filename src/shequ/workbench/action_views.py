@@ -8,10 +8,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.access.decorators import staff_required
 from shequ.core.errors import DomainError, NotFound
 from shequ.events.queries import get_event_for
 
-from .access import staff_required
 from .forms import ACTION_FORMS, form_errors
 
 

@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from shequ.access.decorators import staff_required
 from shequ.access.scopes import regions_for
 from shequ.events.models import OPEN_STATUSES
 from shequ.events.queries import events_for
 from shequ.geo.models import RegionLevel
-
-from .access import staff_required
 
 # Browsers stay responsive with a few thousand circle markers; beyond that use the list.
 MAX_MARKERS = 2000

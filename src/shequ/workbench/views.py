@@ -14,12 +14,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from shequ.access.decorators import staff_required
 from shequ.core.errors import NotFound
 from shequ.events.models import Event, EventPhoto, Stage, Status
 from shequ.events.queries import events_for, get_event_for, todo_for
 from shequ.events.rules import allowed_actions
 
-from .access import staff_required
 from .forms import ACTION_FORMS, EventFilterForm
 from .labels import ACTION_BUTTONS, CONFIRM_ACTIONS, TODO_SECTIONS, timeline_label
 

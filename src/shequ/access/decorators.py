@@ -1,4 +1,4 @@
-"""Who may open the workbench: staff roles. Residents belong on the portal."""
+"""Who may open staff pages (workbench, registry, collection, alerts): staff roles. Residents belong on the portal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from shequ.access.models import Role
+from .models import Role
 
 PORTAL_URL = "/portal/"
 
