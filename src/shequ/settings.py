@@ -213,3 +213,5 @@ SHEQU_PHOTO_TYPES = envlist("SHEQU_PHOTO_TYPES", "image/jpeg,image/png,image/web
 SHEQU_PHOTO_MAX_BYTES = envint("SHEQU_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 # A rating at or below this lets the reporter reopen the event.
 SHEQU_REOPEN_MAX_SCORE = envint("SHEQU_REOPEN_MAX_SCORE", 2)
+# How long a confirmed or changed value stays fresh (not asked again by collection tasks), in days.
+SHEQU_COLLECTION_FRESH_DAYS = envint("SHEQU_COLLECTION_FRESH_DAYS", 180)
