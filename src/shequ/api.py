@@ -95,9 +95,11 @@ def _http_error(request: HttpRequest, exc: NinjaHttpError) -> HttpResponse:
 def _mount() -> None:
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
+    from shequ.registry.api import router as registry_router
 
     api.add_router("/geo", geo_router)
     api.add_router("/events", events_router)
+    api.add_router("/registry/", registry_router)
 
 
 _mount()

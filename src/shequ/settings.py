@@ -213,5 +213,10 @@ SHEQU_PHOTO_TYPES = envlist("SHEQU_PHOTO_TYPES", "image/jpeg,image/png,image/web
 SHEQU_PHOTO_MAX_BYTES = envint("SHEQU_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 # A rating at or below this lets the reporter reopen the event.
 SHEQU_REOPEN_MAX_SCORE = envint("SHEQU_REOPEN_MAX_SCORE", 2)
+# Ledger imports: uploads are kept here (never served) until applied; files up to SHEQU_IMPORT_INLINE_ROWS rows
+# import within the request, larger ones in the background with a progress bar.
+SHEQU_IMPORT_DIR = Path(env("SHEQU_IMPORT_DIR", str(VAR_DIR / "imports")))
+SHEQU_IMPORT_MAX_BYTES = envint("SHEQU_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+SHEQU_IMPORT_INLINE_ROWS = envint("SHEQU_IMPORT_INLINE_ROWS", 2000)
 # How long a confirmed or changed value stays fresh (not asked again by collection tasks), in days.
 SHEQU_COLLECTION_FRESH_DAYS = envint("SHEQU_COLLECTION_FRESH_DAYS", 180)

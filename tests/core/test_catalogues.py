@@ -44,3 +44,14 @@ def test_it_translates_every_message_and_the_mo_is_compiled(po: Path):
     for context, msgid, msgstr, _fuzzy in entries:
         got = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
         assert got == msgstr, f"{po}: {msgid!r} is stale in the .mo (run scripts/messages.sh)"
+
+
+def test_it_translates_a_message_the_same_way_in_every_catalogue():
+    """Django merges the apps' catalogues into one (the first app wins), so a msgid translated two ways would show
+    the other app's words on a page. Words that differ by app take a context (translate "x" context "alert")."""
+    seen: dict[str, dict[str, str]] = {}
+    for po in PO_FILES:
+        for context, msgid, msgstr, _fuzzy in _entries(po):
+            if context is None and msgstr:
+                seen.setdefault(msgid, {})[msgstr] = str(po.parents[3].name)
+    assert {msgid: found for msgid, found in seen.items() if len(found) > 1} == {}

@@ -6,8 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from shequ.access.models import User
+from shequ.demo.ledgers import FAULTS_FILE, ORGANIZATIONS_FILE, PEOPLE_FILE
 from shequ.events.models import Event
 from shequ.geo.models import Region
+from shequ.registry.models import Organization, Person
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_out(settings, tmp_path):
+    # load_demo writes its sample ledgers under VAR_DIR: keep them out of the working tree.
+    settings.VAR_DIR = tmp_path
 
 
 def run(*args: str) -> str:
@@ -28,6 +36,21 @@ def test_it_loads_the_demo_and_prints_the_accounts_and_addresses(db):
     assert "shequ2025" in out
     for url in ("http://127.0.0.1:8000/", "/portal/", "/api/docs", "/admin/"):
         assert url in out
+
+
+def test_it_settles_people_and_organisations_and_writes_the_sample_ledgers(db, settings):
+    out = run("--scale", "tiny", "--events", "0", "--seed", "5")
+    assert Person.objects.count() > 1000 and Organization.objects.count() > 50
+    assert f"{Person.objects.count():,} people" in out or f"{Person.objects.count():,} 人" in out
+    folder = settings.VAR_DIR / "demo-ledgers"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([FAULTS_FILE, ORGANIZATIONS_FILE, PEOPLE_FILE])
+
+
+def test_demo_ledgers_refuses_without_people(db, tmp_path):
+    with pytest.raises(CommandError) as raised:
+        call_command("demo_ledgers", "--out", str(tmp_path / "out"), stdout=StringIO())
+    assert raised.value.returncode == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_it_skips_a_database_that_has_a_district_when_asked_and_still_prints_the_accounts(db):

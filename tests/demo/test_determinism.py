@@ -4,6 +4,7 @@ from shequ.access.models import Unit, User
 from shequ.demo.generator import load
 from shequ.events.models import Duty, Event, EventSequence, TimelineEntry
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
+from shequ.registry.models import Change, Household, Organization, OrganizationTag, Person, PersonTag, Residence
 
 from .conftest import NOW
 
@@ -34,6 +35,25 @@ def snapshot() -> dict:
                 "rating",
             )
         ),
+        "people": list(
+            Person.objects.order_by("pk").values_list(
+                "id_number", "name", "gender", "birth_date", "phone", "ethnicity", "residency", "hukou_address", "note"
+            )
+        ),
+        "households": list(Household.objects.order_by("pk").values_list("dwelling__room", "number", "head__name")),
+        "residences": list(
+            Residence.objects.order_by("pk").values_list("person__name", "dwelling__room", "role", "start", "end")
+        ),
+        "person_tags": list(PersonTag.objects.order_by("pk").values_list("person__name", "tag__code", "since")),
+        "organizations": list(
+            Organization.objects.order_by("pk").values_list(
+                "credit_code", "name", "type", "address", "contact_name", "contact_phone", "legal_representative"
+            )
+        ),
+        "organization_tags": list(
+            OrganizationTag.objects.order_by("pk").values_list("organization__name", "tag__code", "since")
+        ),
+        "changes": Change.objects.count(),
         "timeline": list(
             TimelineEntry.objects.order_by("event__code", "at", "id").values_list("event__code", "action", "at")
         ),
@@ -42,6 +62,13 @@ def snapshot() -> dict:
 
 def wipe() -> None:
     """Everything the demo made below the catalog, children before parents."""
+    Change.objects.all().delete()
+    PersonTag.objects.all().delete()
+    OrganizationTag.objects.all().delete()
+    Residence.objects.all().delete()
+    Household.objects.all().delete()
+    Person.objects.all().delete()
+    Organization.objects.all().delete()
     TimelineEntry.objects.all().delete()
     Event.objects.all().delete()
     EventSequence.objects.all().delete()
@@ -61,6 +88,7 @@ def test_it_builds_the_same_district_people_and_events_from_the_same_seed(db):
     load(seed=3, scale="tiny", events=25, now=NOW)
     assert snapshot() == first
     assert len(first["events"]) == 25 and len(first["regions"]) == 18
+    assert len(first["people"]) > 1000 and len(first["organizations"]) > 50
 
 
 def test_it_builds_a_different_district_from_another_seed(db):
@@ -71,3 +99,4 @@ def test_it_builds_a_different_district_from_another_seed(db):
     second = snapshot()
     assert len(second["regions"]) == len(first["regions"])  # the same scale
     assert [r[2] for r in second["regions"]] != [r[2] for r in first["regions"]]  # other shapes
+    assert {p[0] for p in second["people"]}.isdisjoint(p[0] for p in first["people"] if p[0])  # other people

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.access.models import ROLE_LEVEL, Role, User
 from shequ.access.scopes import area_prefix, covers
@@ -359,7 +360,7 @@ def approve(alert: Alert, *, by: User) -> Alert:
 def reject(alert: Alert, *, by: User, reason: str) -> Alert:
     alert = _lock(alert)
     _may_approve(alert, by)
-    alert.reject_reason = _text(reason, _("Give the reason for rejecting."), "reason", limit=1000)
+    alert.reject_reason = _text(reason, pgettext("alert", "Give the reason for rejecting."), "reason", limit=1000)
     alert.state = State.REJECTED
     alert.updated_at = clock.now()
     alert.save()

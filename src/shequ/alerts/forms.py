@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.access.models import User
 from shequ.access.scopes import regions_for
@@ -38,14 +39,16 @@ class DateTimeLocal(forms.DateTimeInput):
 
 
 class AlertForm(forms.Form):
-    event = forms.CharField(label=_("Event"), max_length=100)
+    event = forms.CharField(label=pgettext_lazy("alert", "Event"), max_length=100)
     headline = forms.CharField(label=_("Headline"), max_length=160)
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(label=pgettext_lazy("alert", "Category"), choices=Category.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices)
     response_type = forms.ChoiceField(label=_("Response type"), choices=ResponseType.choices)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=pgettext_lazy("alert", "Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     instruction = forms.CharField(label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     effective = forms.DateTimeField(label=_("Effective"), widget=DateTimeLocal(), required=False)
     expires = forms.DateTimeField(label=_("Expires"), widget=DateTimeLocal(), required=False)

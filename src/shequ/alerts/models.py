@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
 from shequ.geo.models import Region
@@ -22,7 +23,7 @@ class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("alert", "Rejected")
 
 
 class CapStatus(models.TextChoices):
@@ -149,8 +150,10 @@ class Alert(models.Model):
 
     # --- CAP <info>
     language = models.CharField(_("language"), max_length=10, default="zh-CN")
-    category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.SAFETY)
-    event = models.CharField(_("event"), max_length=100)
+    category = models.CharField(
+        pgettext_lazy("alert", "category"), max_length=10, choices=Category.choices, default=Category.SAFETY
+    )
+    event = models.CharField(pgettext_lazy("alert", "event"), max_length=100)
     response_type = models.CharField(
         _("response type"), max_length=10, choices=ResponseType.choices, default=ResponseType.MONITOR
     )
@@ -159,7 +162,7 @@ class Alert(models.Model):
     certainty = models.CharField(_("certainty"), max_length=10, choices=Certainty.choices, default=Certainty.LIKELY)
     sender_name = models.CharField(_("sender name"), max_length=100, blank=True)
     headline = models.CharField(_("headline"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("alert", "description"), blank=True)
     instruction = models.TextField(_("instruction"), blank=True)
     effective = models.DateTimeField(_("effective"), null=True, blank=True)
     expires = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
@@ -285,8 +288,8 @@ class AlertEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    from_state = models.CharField(_("from"), max_length=10, blank=True)
-    to_state = models.CharField(_("to"), max_length=10)
+    from_state = models.CharField(pgettext_lazy("alert", "from"), max_length=10, blank=True)
+    to_state = models.CharField(pgettext_lazy("alert", "to"), max_length=10)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("time"), default=clock.now)
 
@@ -304,14 +307,14 @@ class AlertTemplate(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
-    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
-    event = models.CharField(_("event"), max_length=100)
+    category = models.CharField(pgettext_lazy("alert", "category"), max_length=10, choices=Category.choices)
+    event = models.CharField(pgettext_lazy("alert", "event"), max_length=100)
     response_type = models.CharField(_("response type"), max_length=10, choices=ResponseType.choices)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     certainty = models.CharField(_("certainty"), max_length=10, choices=Certainty.choices)
     headline = models.CharField(_("headline"), max_length=160)
-    description = models.TextField(_("description"))
+    description = models.TextField(pgettext_lazy("alert", "description"))
     instruction = models.TextField(_("instruction"))
     hours_valid = models.PositiveSmallIntegerField(_("hours valid"), default=24)
     active = models.BooleanField(_("active"), default=True)

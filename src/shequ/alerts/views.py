@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.access.decorators import staff_required
@@ -29,7 +29,7 @@ TIMELINE_LABELS = {
     "edit": gettext_lazy("Edited"),
     "submit": gettext_lazy("Submitted for approval"),
     "approve": gettext_lazy("Approved and sent"),
-    "reject": gettext_lazy("Rejected"),
+    "reject": pgettext_lazy("alert", "Rejected"),
     "update": gettext_lazy("Update drafted"),
     "cancel": gettext_lazy("Cancel drafted"),
     "import": gettext_lazy("Imported from upstream"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
 from shequ.geo.models import Region
@@ -40,7 +41,7 @@ class CollectionTask(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("collection", "closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -55,7 +56,7 @@ class CollectionTask(models.Model):
 class ItemStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     CONFIRMED = "confirmed", _("Confirmed")  # every asked value was right as it was
-    UPDATED = "updated", _("Updated")  # at least one value changed
+    UPDATED = "updated", pgettext_lazy("collection", "Updated")  # at least one value changed
 
 
 class TaskItem(models.Model):
@@ -158,7 +159,7 @@ class TaskEntry(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        verbose_name = _("timeline entry")
+        verbose_name = pgettext_lazy("collection", "timeline entry")
         verbose_name_plural = _("timeline entries")
 
     def __str__(self) -> str:

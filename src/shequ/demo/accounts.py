@@ -57,7 +57,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def print_accounts(write: Callable[[str], None]) -> None:
-    header = (_("Username"), _("Password"), _("Role"), _("Area / unit"))
+    header = (_("Username"), _("Password"), _("Account role"), _("Area / unit"))
     rows = account_rows()
     if not rows:
         write(_("No demo accounts in this database."))

@@ -1,4 +1,4 @@
-"""The demo district, end to end: catalog, geography, organisation, events.
+"""The demo district, end to end: catalog, geography, organisation, people and organisations, events, ledgers.
 
 ``load()`` is what ``manage.py load_demo`` and the benchmarks call. Every phase
 runs in its own transaction and draws from its own random stream named after
@@ -23,9 +23,12 @@ from shequ.events.catalog import load_catalog, parse_catalog_file
 from shequ.geo.models import Region
 
 from . import geography
+from .businesses import OrganisationsSummary, build_organizations
 from .cast import Cast
 from .geography import GeographySummary
+from .ledgers import Ledger, write_ledgers
 from .organisation import OrganisationSummary, build_organisation
+from .residents import PeopleSummary, build_people
 from .scales import SCALES, Scale
 from .simulation import Simulation
 
@@ -41,6 +44,9 @@ class DemoSummary:
     catalog: dict[str, int] = field(default_factory=dict)
     geography: GeographySummary | None = None
     organisation: OrganisationSummary | None = None
+    people: PeopleSummary | None = None
+    organizations: OrganisationsSummary | None = None
+    ledgers: list[Ledger] = field(default_factory=list)
     events: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -72,9 +78,12 @@ def load(
     now: datetime | None = None,
     catalog_file: Path = DEFAULT_CATALOG,
     progress: Progress | None = None,
+    people: bool = True,
+    ledgers: Path | None = None,
 ) -> DemoSummary:
-    """Load the catalog file, then build the district, its units, duties, users and
-    ``events`` events (default: the scale's) over the 90 days before ``now``."""
+    """Load the catalog file, then build the district, its units, duties, users, its people and organisations
+    (unless ``people`` is false) and ``events`` events (default: the scale's) over the 90 days before ``now``;
+    write the two sample ledgers into ``ledgers`` when given."""
     say = progress or (lambda _msg: None)
     chosen = scale_named(scale)
     _require_empty()
@@ -107,6 +116,24 @@ def load(
     def organisation() -> None:
         summary.organisation = build_organisation(seed=seed, residents=20 if chosen.name != "full" else 100)
 
+    def residents() -> None:
+        summary.people = build_people(seed=seed, today=now.date(), limit=chosen.people_limit)
+        say(
+            _(
+                "People: %(people)s (%(current)s living here, %(registered)s registered, %(floating)s floating, "
+                "%(foreign)s from abroad), %(households)s households, %(residences)s residences."
+            )
+            % {k: f"{v:,}" for k, v in vars(summary.people).items() if isinstance(v, int)}
+        )
+
+    def organizations() -> None:
+        grids = summary.people.grids if summary.people and chosen.people_limit else None
+        summary.organizations = build_organizations(seed=seed, today=now.date(), grids=grids)
+
+    def sample_ledgers() -> None:
+        assert ledgers is not None
+        summary.ledgers = write_ledgers(ledgers, seed=seed, today=now.date())
+
     count = chosen.events if events is None else events
 
     def simulate() -> None:
@@ -115,6 +142,11 @@ def load(
     phase("catalog", _("Loading the event catalog …"), catalog)
     phase("geography", _("Building the district's geography …"), geo)
     phase("organisation", _("Creating units, the responsibility list and accounts …"), organisation)
+    if people:
+        phase("people", _("Settling people, households and their homes …"), residents)
+        phase("organizations", _("Registering shops, firms and other organisations …"), organizations)
+        if ledgers is not None:
+            phase("ledgers", _("Writing the sample ledgers …"), sample_ledgers)
     if count:
         phase("events", _("Playing 90 days of events …"), simulate)
     return summary

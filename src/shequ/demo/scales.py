@@ -28,6 +28,10 @@ class Scale:
     buildings_per_grid: tuple[int, int]
     kinds: tuple[BuildingKind, ...]
     events: int  # default number of events to simulate
+    # People stop at the first grid boundary past this many (None: every home gets its households); organisations
+    # go only where people are. A full district's 800,000 homes would make 2.4 million people and 40 million
+    # history rows, hours of loading for a demo.
+    people_limit: int | None = None
 
 
 SMALL_KINDS = (
@@ -47,7 +51,7 @@ SCALES = {
     # The default demo: about 60 grids, 2,000 buildings, 20,000 dwellings (~250 m cells).
     "small": Scale("small", 2, 6, 10, 6, 0.0025, 0.00225, (27, 40), SMALL_KINDS, 1500),
     # A whole district (~80 km²): about 3,000 grids and a million dwellings (~160 m cells).
-    "full": Scale("full", 10, 95, 60, 50, 0.0016, 0.00145, (14, 22), FULL_KINDS, 0),
+    "full": Scale("full", 10, 95, 60, 50, 0.0016, 0.00145, (14, 22), FULL_KINDS, 0, people_limit=200_000),
 }
 
 # The district's centre, about Futian in Shenzhen (WGS-84).

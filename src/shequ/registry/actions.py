@@ -57,7 +57,7 @@ def dump(value: Any) -> str | None:
 
 def _value(record: models.Model, name: str) -> Any:
     field = record._meta.get_field(name)
-    return getattr(record, field.attname)
+    return getattr(record, field.attname)  # type: ignore[union-attr]  # tracked names are concrete fields
 
 
 def _record_changes(
@@ -83,7 +83,7 @@ def _record_changes(
     return changes
 
 
-def _unknown_fields(model: type[models.Model], fields: dict[str, Any]) -> None:
+def _unknown_fields(model: type[Person] | type[Organization], fields: dict[str, Any]) -> None:
     unknown = sorted(set(fields) - set(model.TRACKED))
     if unknown:
         # A programming error, not a user's: callers pass dictionary fields only.
@@ -126,7 +126,7 @@ def _validated_person(values: dict[str, Any], *, pk: int | None) -> dict[str, An
         born, sex = birth_and_gender_from_id(number)
         values["birth_date"] = values.get("birth_date") or born
         values["gender"] = values.get("gender") or sex
-        if Person.objects.filter(id_number=number).exclude(pk=pk).exists():
+        if Person.objects.filter(id_number=number).exclude(pk=pk or 0).exists():
             raise InvalidInput(
                 _("Another person already has this ID number."), code="id_number_taken", field="id_number"
             )
@@ -195,7 +195,7 @@ def _validated_organization(values: dict[str, Any], *, pk: int | None) -> dict[s
         values["contact_phone"] = check_phone(values["contact_phone"], field="contact_phone")
     if values.get("credit_code"):
         values["credit_code"] = check_credit_code(values["credit_code"])
-        if Organization.objects.filter(credit_code=values["credit_code"]).exclude(pk=pk).exists():
+        if Organization.objects.filter(credit_code=values["credit_code"]).exclude(pk=pk or 0).exists():
             raise InvalidInput(
                 _("Another organization already has this credit code."),
                 code="credit_code_taken",
@@ -296,6 +296,8 @@ def tag(
     record: Person | Organization, code: str, *, since: date | None = None, by: User | None, source: Source
 ) -> PersonTag | OrganizationTag:
     """Give a person or organisation a tag from the catalog; a tag already held stays as it is (refused)."""
+    model: type[PersonTag] | type[OrganizationTag]
+    owner: dict[str, Person | Organization]
     if isinstance(record, Person):
         model, target, owner, record_type = PersonTag, "person", {"person": record}, "person_tag"
     else:
@@ -320,6 +322,8 @@ def untag(
     record: Person | Organization, code: str, *, until: date | None = None, by: User | None, source: Source
 ) -> PersonTag | OrganizationTag:
     """End a tag on ``until`` (today by default); the row stays as history."""
+    model: type[PersonTag] | type[OrganizationTag]
+    owner: dict[str, Person | Organization]
     if isinstance(record, Person):
         model, owner, record_type = PersonTag, {"person": record}, "person_tag"
     else:
@@ -340,60 +344,74 @@ def untag(
 
 
 @transaction.atomic
-def bulk_save_people(
-    *, new: list[Person], changed: list[tuple[Person, dict[str, Any]]], by: User | None, source: Source
+def bulk_save(
+    model: type[Person] | type[Organization],
+    *,
+    new: list[Any],
+    changed: list[tuple[Any, dict[str, Any]]],
+    by: User | None,
+    source: Source,
 ) -> int:
-    """Create ``new`` people and apply ``changed`` values in bulk, with the same Change rows as one-by-one writes.
+    """Create ``new`` records and apply ``changed`` values in bulk, with the same Change rows as one-by-one writes.
 
     For imports, which validate a whole file first with preloaded code tables (checking row by row through
     ``create_person`` would cost several queries a row). The caller guarantees the values are valid and that the
-    people in ``changed`` were read inside the caller's transaction. Returns the number of Change rows written.
+    records in ``changed`` were read inside the caller's transaction. Foreign keys come as ids. Returns the number of
+    Change rows written.
     """
+    record_type = model._meta.label_lower.split(".")[1]  # "person", "organization"
     now = clock.now()
-    for person in new:
-        person.created_at = person.updated_at = now
-        person.fill_search_keys()
-    created = Person.objects.bulk_create(new, batch_size=1000)
-    changes = [
-        Change(
-            record_type="person",
-            record_id=person.pk,
+
+    def change(record: Any, name: str, old: Any, value: Any) -> Change:
+        return Change(
+            record_type=record_type,
+            record_id=record.pk,
             field=name,
-            old_value=None,
-            new_value=dump(getattr(person, name)),
+            old_value=dump(old),
+            new_value=dump(value),
             source_kind=source.kind,
             source_ref=source.ref,
             actor=by,
             at=now,
         )
-        for person in created
-        for name in Person.TRACKED
-        if dump(getattr(person, name)) is not None
+
+    for record in new:
+        record.created_at = record.updated_at = now
+        if isinstance(record, Person):
+            record.fill_search_keys()
+    created = model.objects.bulk_create(new, batch_size=1000)
+    changes = [
+        change(record, name, None, _value(record, name))
+        for record in created
+        for name in model.TRACKED
+        if dump(_value(record, name)) is not None
     ]
     touched: set[str] = set()
-    for person, values in changed:
+    for record, values in changed:
         for name, value in values.items():
-            if dump(getattr(person, name)) == dump(value):
+            old = _value(record, name)
+            if dump(old) == dump(value):
                 continue
-            changes.append(
-                Change(
-                    record_type="person",
-                    record_id=person.pk,
-                    field=name,
-                    old_value=dump(getattr(person, name)),
-                    new_value=dump(value),
-                    source_kind=source.kind,
-                    source_ref=source.ref,
-                    actor=by,
-                    at=now,
-                )
-            )
-            setattr(person, name, value)
+            changes.append(change(record, name, old, value))
+            stored = value.pk if isinstance(value, models.Model) else value
+            setattr(record, record._meta.get_field(name).attname, stored)
             touched.add(name)
-        person.updated_at = now
-        person.fill_search_keys()
+        record.updated_at = now
+        if isinstance(record, Person):
+            record.fill_search_keys()
     if changed and touched:
-        fields = [*sorted(touched), *Person.SEARCH_KEYS, "updated_at"]
-        Person.objects.bulk_update([p for p, _v in changed], fields, batch_size=500)
+        keys = Person.SEARCH_KEYS if model is Person else ()
+        fields = [*sorted(touched), *keys, "updated_at"]
+        model.objects.bulk_update([r for r, _v in changed], fields, batch_size=500)
     Change.objects.bulk_create(changes, batch_size=2000)
     return len(changes)
+
+
+def bulk_save_people(*, new: list[Person], changed: list[tuple[Person, dict[str, Any]]], **kwargs: Any) -> int:
+    return bulk_save(Person, new=new, changed=changed, **kwargs)
+
+
+def bulk_save_organizations(
+    *, new: list[Organization], changed: list[tuple[Organization, dict[str, Any]]], **kwargs: Any
+) -> int:
+    return bulk_save(Organization, new=new, changed=changed, **kwargs)

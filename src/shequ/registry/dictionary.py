@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sensitivity(models.TextChoices):
@@ -75,7 +76,7 @@ class Field(models.Model):
     )
     sensitivity = models.CharField(_("sensitivity"), max_length=2, choices=Sensitivity.choices)
     owner = models.CharField(_("owning department"), max_length=60)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("registry", "description"), blank=True)
     required = models.BooleanField(_("required"), default=False)
     visible_to_property = models.BooleanField(_("visible to property companies"), default=False)
 

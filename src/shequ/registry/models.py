@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
 from shequ.geo.models import Dwelling
@@ -18,6 +19,8 @@ from shequ.geo.models import Dwelling
 from .dictionary import CodeItem, CodeTable, Field, FieldType, Sensitivity
 
 __all__ = [
+    "BlockingKey",
+    "BlockingStamp",
     "Change",
     "CodeItem",
     "CodeTable",
@@ -176,9 +179,9 @@ class Residence(models.Model):
         on_delete=models.SET_NULL,
         related_name="residences",
     )
-    role = models.CharField(_("role"), max_length=20)
-    start = models.DateField(_("from"))
-    end = models.DateField(_("to"), null=True, blank=True)
+    role = models.CharField(pgettext_lazy("registry", "role"), max_length=20)
+    start = models.DateField(pgettext_lazy("registry", "from"))
+    end = models.DateField(pgettext_lazy("registry", "to"), null=True, blank=True)
 
     class Meta:
         ordering = ["person", "-start"]
@@ -209,7 +212,7 @@ class Tag(models.Model):
     sensitivity = models.CharField(_("sensitivity"), max_length=2, choices=Sensitivity.choices)
     applies_to = models.CharField(_("applies to"), max_length=20, choices=TagTarget.choices)
     owner = models.CharField(_("owning department"), max_length=60, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("registry", "description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -228,6 +231,7 @@ class SourceKind(models.TextChoices):
     COLLECTION = "collection", _("Collection task")
     API = "api", _("API client")
     MANUAL = "manual", _("Manual edit")
+    RESOLUTION = "resolution", _("Identity resolution")
 
 
 class _Tagging(models.Model):
@@ -343,6 +347,7 @@ class ImportBatch(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     merged = models.PositiveIntegerField(_("merged"), default=0)
+    queued = models.PositiveIntegerField(_("queued for review"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     started_at = models.DateTimeField(_("started at"), default=clock.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -469,3 +474,37 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id}->{self.kept_id}"
+
+
+class BlockingKey(models.Model):
+    """One blocking key of a current person (``matching.blocking_keys``): people are compared only if they share one.
+
+    Derived data, rebuilt by ``merging.refresh_keys`` for every person whose ``updated_at`` differs from its
+    ``BlockingStamp``; never edited by hand and never history."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=80)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "person"], name="blockingkey_key")]
+        verbose_name = _("blocking key")
+        verbose_name_plural = _("blocking keys")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.key}"
+
+
+class BlockingStamp(models.Model):
+    """The ``updated_at`` of a person when its blocking keys were computed (a differing stamp means stale keys)."""
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), primary_key=True, on_delete=models.CASCADE, related_name="blocking_stamp"
+    )
+    stamp = models.DateTimeField(_("keyed at"))
+
+    class Meta:
+        verbose_name = _("blocking stamp")
+        verbose_name_plural = _("blocking stamps")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.stamp}"

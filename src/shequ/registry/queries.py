@@ -10,16 +10,26 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from shequ.access.models import User
+from shequ.access.models import DESK_ROLES, User
 from shequ.access.scopes import area_prefix
 from shequ.core import clock
 from shequ.core.errors import NotFound
-from shequ.geo.models import Building, Dwelling, Region
+from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 
-from .models import Change, Household, Organization, Person, Residence
+from .models import Change, Household, ImportBatch, Organization, Person, Residence, SourceKind, Tag
+
+# Above every character: ``x >= p AND x < p + TOP`` is "x starts with p" as an indexed range. SQLite compiles
+# ``startswith`` to ``LIKE ... ESCAPE``, which no index serves; a range is served by a plain B-tree on both backends.
+TOP = chr(0x10FFFF)
+
+
+def prefix_range(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written as a range an ordinary index can answer."""
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + TOP})
 
 
 def current_residences() -> QuerySet[Residence]:
@@ -28,11 +38,29 @@ def current_residences() -> QuerySet[Residence]:
     return Residence.objects.filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
 
 
+def lives_in(code: str) -> Exists:
+    """A person (the outer row) has a current residence in the region, as a correlated EXISTS: a search starts from
+    its own indexed predicate and checks the area per candidate instead of listing everyone in the area."""
+    residences = current_residences().filter(prefix_range("dwelling__building__grid__code", code))
+    return Exists(residences.filter(person_id=OuterRef("pk")))
+
+
+def residents_of(code: str) -> Q:
+    """The same condition as ``pk IN (the region's current residents)``: the ids are read once, through the area's
+    buildings and dwellings. Cheaper than ``lives_in`` when the area is small and nothing else narrows the people
+    (a grid's or community's list and its count); ruinous for a whole district."""
+    residences = current_residences().filter(prefix_range("dwelling__building__grid__code", code))
+    return Q(pk__in=residences.values("person_id"))
+
+
+# A community or a grid (codes of 12 digits or more) has thousands of people, a street or district up to millions.
+SMALL_AREA_CODE = 12
+
+
 def people_in(region: Region | str) -> QuerySet[Person]:
     """People with a current residence in a dwelling whose building sits in the region (code prefix)."""
     code = region.code if isinstance(region, Region) else region
-    residences = current_residences().filter(dwelling__building__grid__code__startswith=code)
-    return Person.objects.current().filter(pk__in=residences.values("person_id"))
+    return Person.objects.current().filter(residents_of(code) if len(code) >= SMALL_AREA_CODE else lives_in(code))
 
 
 # --- the access point ---------------------------------------------------------------------------
@@ -117,7 +145,7 @@ def _load(name: str, text: str | None) -> Any:
     field = Person._meta.get_field(name)
     if text is None:
         return None if field.null else ""
-    return field.to_python(text)
+    return field.to_python(text)  # type: ignore[union-attr]  # tracked names are concrete fields
 
 
 def person_as_of(person: Person, when: datetime | date) -> dict[str, Any] | None:
@@ -141,3 +169,198 @@ def field_sources(person: Person) -> dict[str, Change]:
     for change in _history(person).select_related("actor"):
         latest[change.field] = change
     return {name: change for name, change in latest.items() if change.new_value is not None}
+
+
+def may_edit_records(user: User) -> bool:
+    """Who may change records by hand (pages) or through the API: community staff and above in their area.
+
+    Grid workers confirm and complete data through collection tasks instead."""
+    return user.sees_everything or user.role in DESK_ROLES
+
+
+# --- pages: overviews and the links between records -------------------------------------------------
+
+
+def grids_for(user: User) -> QuerySet[Region]:
+    """The grids of the user's area (a grid worker's own grid, a community's grids ...)."""
+    prefix = area_prefix(user)
+    if prefix is None:
+        return Region.objects.none()
+    return Region.objects.filter(prefix_range("code", prefix), level=RegionLevel.GRID).order_by("code")
+
+
+def get_grid_for(user: User, code: str) -> Region:
+    return _get_by(grids_for(user), code=code)
+
+
+def _get_by(queryset: QuerySet, **lookup: Any) -> Any:
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def open_tags(today: date | None = None) -> Q:
+    """Tag rows held today (``until`` empty or still to come), relative to the tag row itself."""
+    today = today or clock.now().date()
+    return Q(since__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
+
+
+def area_counts(grids: list[Region]) -> dict[str, dict[str, Any]]:
+    """Per grid code: people, households, dwellings, organisations, people by residency and by tag.
+
+    Grouped counts over the grids' current residences (a few queries for a whole area, not one per grid)."""
+    codes = [g.code for g in grids]
+    counts: dict[str, dict[str, Any]] = {
+        code: {"people": 0, "households": 0, "dwellings": 0, "organizations": 0, "residency": {}, "tags": {}}
+        for code in codes
+    }
+    if not codes:
+        return counts
+    grid_key = "dwelling__building__grid__code"
+    residences = current_residences().filter(**{f"{grid_key}__in": codes}, person__merged_into__isnull=True)
+    # Residency is the person's, so people per grid is the sum over residency (one pass over the residences).
+    by_residency = residences.values(grid_key, "person__residency").annotate(n=Count("person", distinct=True))
+    for row in by_residency:
+        counts[row[grid_key]]["residency"][row["person__residency"] or ""] = row["n"]
+        counts[row[grid_key]]["people"] += row["n"]
+    for row in (
+        Household.objects.filter(dwelling__building__grid__code__in=codes).values(grid_key).annotate(n=Count("pk"))
+    ):
+        counts[row[grid_key]]["households"] = row["n"]
+    for row in (
+        Dwelling.objects.filter(building__grid__code__in=codes).values("building__grid__code").annotate(n=Count("pk"))
+    ):
+        counts[row["building__grid__code"]]["dwellings"] = row["n"]
+    for row in (
+        Organization.objects.filter(premises__building__grid__code__in=codes)
+        .values("premises__building__grid__code")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["premises__building__grid__code"]]["organizations"] = row["n"]
+    # The tag's grid is the person's current residence; one filter() call so the tag conditions and the grouped
+    # tag code share one join (an ended tag must not be counted by way of another row).
+    today = clock.now().date()
+    tag_rows = (
+        residences.filter(
+            Q(person__tags__since__lte=today) & (Q(person__tags__until__isnull=True) | Q(person__tags__until__gt=today))
+        )
+        .values(grid_key, "person__tags__tag__code")
+        .annotate(n=Count("person", distinct=True))
+    )
+    for row in tag_rows:
+        counts[row[grid_key]]["tags"][row["person__tags__tag__code"]] = row["n"]
+    return counts
+
+
+OVERVIEW_SECONDS = 300
+
+
+def area_overview(user: User) -> tuple[list[Region], dict[str, dict[str, Any]]]:
+    """The user's grids and their ``area_counts``.
+
+    A street's or the district's counts group every resident (seconds over a million people), so they are cached
+    for a few minutes; the key holds the newest Change id, so any write through ``actions`` refreshes them."""
+    grids = list(grids_for(user))
+    prefix = area_prefix(user)
+    if prefix is None or len(prefix) >= SMALL_AREA_CODE:
+        return grids, area_counts(grids)
+    newest = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    key = f"registry:overview:{prefix or 'all'}:{newest}:{len(grids)}:{clock.now().date().isoformat()}"
+    counts = cache.get(key)
+    if counts is None or any(g.code not in counts for g in grids):
+        counts = area_counts(grids)
+        cache.set(key, counts, OVERVIEW_SECONDS)
+    return grids, counts
+
+
+def totals(counts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The sum of ``area_counts`` rows (people living in two grids of the area count twice, as in each row)."""
+    total: dict[str, Any] = {
+        "people": 0,
+        "households": 0,
+        "dwellings": 0,
+        "organizations": 0,
+        "residency": {},
+        "tags": {},
+    }
+    for row in counts.values():
+        for key in ("people", "households", "dwellings", "organizations"):
+            total[key] += row[key]
+        for key in ("residency", "tags"):
+            for name, n in row[key].items():
+                total[key][name] = total[key].get(name, 0) + n
+    return total
+
+
+def person_tags() -> list[Tag]:
+    return list(Tag.objects.filter(applies_to="person", active=True).order_by("code"))
+
+
+def floors_of(building: Building) -> list[dict[str, Any]]:
+    """A building's dwellings floor by floor, top floor first, each with its households and current occupants."""
+    dwellings = list(building.dwellings.order_by("-floor", "entrance", "room"))
+    occupants: dict[int, list[Residence]] = {}
+    for residence in (
+        current_residences()
+        .filter(dwelling__building=building, person__merged_into__isnull=True)
+        .select_related("person", "household")
+        .order_by("person__name", "person_id")
+    ):
+        occupants.setdefault(residence.dwelling_id, []).append(residence)
+    households: dict[int, list[Household]] = {}
+    for household in Household.objects.filter(dwelling__building=building).select_related("head"):
+        households.setdefault(household.dwelling_id, []).append(household)
+    floors: list[dict[str, Any]] = []
+    for dwelling in dwellings:
+        if not floors or floors[-1]["floor"] != dwelling.floor:
+            floors.append({"floor": dwelling.floor, "dwellings": []})
+        floors[-1]["dwellings"].append(
+            {
+                "dwelling": dwelling,
+                "households": households.get(dwelling.pk, []),
+                "occupants": occupants.get(dwelling.pk, []),
+            }
+        )
+    return floors
+
+
+def residences_of_dwelling(dwelling: Dwelling) -> tuple[list[Residence], list[Residence]]:
+    """(current, past) residences of a dwelling; past ones are its history, newest first."""
+    rows = list(
+        dwelling.residences.filter(person__merged_into__isnull=True)
+        .select_related("person", "household")
+        .order_by("-start", "-id")
+    )
+    current_ids = set(current_residences().filter(dwelling=dwelling).values_list("pk", flat=True))
+    return [r for r in rows if r.pk in current_ids], [r for r in rows if r.pk not in current_ids]
+
+
+def residences_of_person(person: Person) -> tuple[list[Residence], list[Residence]]:
+    """(current, past) residences of a person, with dwelling, building and grid loaded."""
+    rows = list(person.residences.select_related("dwelling__building__grid", "household").order_by("-start", "-id"))
+    current_ids = set(current_residences().filter(person=person).values_list("pk", flat=True))
+    return [r for r in rows if r.pk in current_ids], [r for r in rows if r.pk not in current_ids]
+
+
+def household_members(household: Household) -> list[Residence]:
+    """The household's current members (their residences), head first."""
+    rows = current_residences().filter(household=household, person__merged_into__isnull=True)
+    rows = rows.select_related("person").order_by("person__name", "person_id")
+    return sorted(rows, key=lambda r: r.person_id != household.head_id)
+
+
+def history(record_type: str, record_id: int) -> QuerySet[Change]:
+    """A record's Change rows, newest first, with who made them."""
+    return (
+        Change.objects.filter(record_type=record_type, record_id=record_id)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def import_batches(changes: list[Change]) -> dict[str, ImportBatch]:
+    """The import batches named by these changes' sources, by source reference (the batch id)."""
+    refs = {c.source_ref for c in changes if c.source_kind == SourceKind.IMPORT and c.source_ref.isdigit()}
+    batches = ImportBatch.objects.filter(pk__in=[int(r) for r in refs]).select_related("source")
+    return {str(b.pk): b for b in batches}

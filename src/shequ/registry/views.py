@@ -1,3 +1,437 @@
-from django.urls import path  # noqa: F401
+"""The community base's staff pages: the area overview, grid, building, dwelling, household, person and organisation
+pages linked to each other, the people and organisation lists with search, and the manual edit of a person.
 
-urlpatterns: list = []
+Views parse the request, read through ``registry.queries`` (every read scoped to the user: out of area is a 404) and
+``registry.search``, and write through ``registry.actions``. Pages work without JavaScript; htmx only swaps the
+search results in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as PageForbidden
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.access.decorators import staff_required
+from shequ.access.models import User
+from shequ.core.errors import DomainError, NotFound
+
+from . import actions, queries, search
+from .dictionary import CodeItem, Field, FieldType
+from .models import Change, Organization, OrganizationTag, Person, PersonTag, SourceKind
+
+PAGE_SIZE = 25
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``CAP`` rows: an exact count of a district's million people costs seconds, and nobody pages
+    past a thousand rows; they narrow the search instead."""
+
+    CAP = 1000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list[: self.CAP + 1].count()
+        self.capped = n > self.CAP
+        return min(n, self.CAP)
+
+
+def _or_404(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except NotFound as e:
+        raise Http404(e.message) from e
+
+
+def can_edit(user: User) -> bool:
+    return queries.may_edit_records(user)
+
+
+# --- dictionary-driven display ------------------------------------------------------------------
+
+
+def _fields(record_type: str, names: tuple[str, ...]) -> list[Field]:
+    """The dictionary's fields of a record type, in the model's order."""
+    by_name = {f.attribute: f for f in Field.objects.filter(name__startswith=f"{record_type}.")}
+    return [by_name[n] for n in names if n in by_name]
+
+
+def _code_labels(fields: list[Field]) -> dict[str, dict[str, str]]:
+    tables = [f.code_table_id for f in fields if f.code_table_id]
+    labels: dict[int, dict[str, str]] = {}
+    for item in CodeItem.objects.filter(table_id__in=tables):
+        labels.setdefault(item.table_id, {})[item.code] = item.label
+    return {f.attribute: labels.get(f.code_table_id, {}) for f in fields if f.code_table_id}
+
+
+def _display(value: Any, codes: dict[str, str] | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if codes is not None:
+        return codes.get(str(value), str(value))
+    return str(value)
+
+
+def field_rows(
+    record_type: str, names: tuple[str, ...], values: dict[str, Any], sources: dict[str, Change] | None = None
+) -> list[dict[str, Any]]:
+    """Label, displayed value, sensitivity and (when known) the Change that set it, for each dictionary field."""
+    fields = _fields(record_type, names)
+    codes = _code_labels(fields)
+    return [
+        {
+            "name": f.attribute,
+            "label": f.label,
+            "sensitivity": f.sensitivity,
+            "value": _display(values.get(f.attribute), codes.get(f.attribute)),
+            "source": (sources or {}).get(f.attribute),
+        }
+        for f in fields
+    ]
+
+
+def _history_rows(record_type: str, record_id: int) -> list[dict[str, Any]]:
+    """A record's changes, newest first, with field labels, displayed values and the import batch if any."""
+    changes = list(queries.history(record_type, record_id)[:200])
+    fields = {f.attribute: f for f in Field.objects.filter(name__startswith=f"{record_type}.")}
+    codes = _code_labels(list(fields.values()))
+    batches = queries.import_batches(changes)
+    return [
+        {
+            "change": c,
+            "label": fields[c.field].label if c.field in fields else c.field,
+            "old": _display(c.old_value, codes.get(c.field)),
+            "new": _display(c.new_value, codes.get(c.field)),
+            "batch": batches.get(c.source_ref) if c.source_kind == SourceKind.IMPORT else None,
+        }
+        for c in changes
+    ]
+
+
+def _tag_rows(rows: Any) -> tuple[list[Any], list[Any]]:
+    """(held, ended) tag rows."""
+    today = queries.clock.now().date()
+    held, ended = [], []
+    for row in rows:
+        (held if row.until is None or row.until > today else ended).append(row)
+    return held, ended
+
+
+def _with_roles(rows: list[Any]) -> list[Any]:
+    """Residences with ``role_label``, the residence-role code table's label for their role."""
+    labels = {i.code: i.label for i in CodeItem.objects.filter(table__code="residence_role")}
+    for row in rows:
+        row.role_label = labels.get(row.role, row.role)
+    return rows
+
+
+# --- overview pages -------------------------------------------------------------------------------
+
+
+def _residency_labels() -> dict[str, str]:
+    return {i.code: i.label for i in CodeItem.objects.filter(table__code="residency").order_by("order")}
+
+
+@require_GET
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    grids, counts = queries.area_overview(request.user)
+    tags = queries.person_tags()
+    residency = _residency_labels()
+
+    def cells(row: dict[str, Any]) -> dict[str, Any]:
+        # One value per column, so the template needs no lookups.
+        return {
+            **row,
+            "residency_cells": [row["residency"].get(code, 0) for code in residency],
+            "tag_cells": [row["tags"].get(t.code, 0) for t in tags],
+        }
+
+    return render(
+        request,
+        "registry/home.html",
+        {
+            "rows": [{"grid": g, **cells(counts[g.code])} for g in grids],
+            "total": cells(queries.totals(counts)),
+            "tags": tags,
+            "residency": residency,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def grid(request: HttpRequest, code: str) -> HttpResponse:
+    region = _or_404(queries.get_grid_for, request.user, code)
+    counts = queries.area_counts([region])[region.code]
+    buildings = queries.buildings_for(request.user).filter(grid=region).order_by("address", "id")
+    page = Paginator(buildings, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    tags = [(t, counts["tags"].get(t.code, 0)) for t in queries.person_tags()]
+    residency = [(label, counts["residency"].get(code, 0)) for code, label in _residency_labels().items()]
+    return render(
+        request,
+        "registry/grid.html",
+        {"grid": region, "counts": counts, "tags": tags, "residency": residency, "page": page},
+    )
+
+
+@require_GET
+@staff_required
+def building(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_building_for, request.user, pk)
+    organizations = queries.organizations_for(request.user).filter(premises__building=found).select_related("premises")
+    return render(
+        request,
+        "registry/building.html",
+        {"building": found, "floors": queries.floors_of(found), "organizations": organizations},
+    )
+
+
+@require_GET
+@staff_required
+def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_dwelling_for, request.user, pk)
+    current, past = queries.residences_of_dwelling(found)
+    return render(
+        request,
+        "registry/dwelling.html",
+        {
+            "dwelling": found,
+            "current": _with_roles(current),
+            "past": _with_roles(past),
+            "households": found.households.select_related("head").order_by("number", "id"),
+            "organizations": queries.organizations_for(request.user).filter(premises=found),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_household_for, request.user, pk)
+    return render(
+        request,
+        "registry/household.html",
+        {
+            "household": found,
+            "members": _with_roles(queries.household_members(found)),
+            "history": _history_rows("household", found.pk),
+        },
+    )
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@require_GET
+@staff_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_person_for, request.user, pk)
+    sources = queries.field_sources(found)
+    batches = queries.import_batches(list(sources.values()))
+    values = {name: getattr(found, name) for name in Person.TRACKED}
+    rows = field_rows("person", Person.TRACKED, values, sources)
+    for row in rows:
+        source = row["source"]
+        row["batch"] = batches.get(source.source_ref) if source and source.source_kind == SourceKind.IMPORT else None
+    as_of_text = request.GET.get("as_of", "").strip()
+    as_of = _parse_day(as_of_text) if as_of_text else None
+    as_of_error = _("Give the date as YYYY-MM-DD.") if as_of_text and as_of is None else ""
+    as_of_rows = None
+    if as_of is not None:
+        then = queries.person_as_of(found, as_of)
+        as_of_rows = field_rows("person", Person.TRACKED, then) if then is not None else []
+    current, past = queries.residences_of_person(found)
+    members = []
+    for residence in current:
+        if residence.household_id:
+            others = [r for r in queries.household_members(residence.household) if r.person_id != found.pk]
+            _with_roles(others)
+            members.append({"household": residence.household, "members": others})
+    held, ended = _tag_rows(PersonTag.objects.filter(person=found).select_related("tag").order_by("-since"))
+    return render(
+        request,
+        "registry/person.html",
+        {
+            "person": found,
+            "rows": rows,
+            "as_of": as_of,
+            "as_of_text": as_of_text,
+            "as_of_error": as_of_error,
+            "as_of_rows": as_of_rows,
+            "current": _with_roles(current),
+            "past": _with_roles(past),
+            "members": members,
+            "tags": held,
+            "ended_tags": ended,
+            "history": _history_rows("person", found.pk),
+            "can_edit": can_edit(request.user),
+        },
+    )
+
+
+def _list(request: HttpRequest, kind: str) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    parsed = search.classify(q)
+    if kind == "people":
+        qs = (
+            search.people_matching(request.user, parsed)
+            if q
+            else queries.people_for(request.user).order_by("name", "id")
+        )
+    else:
+        qs = (
+            search.organizations_matching(request.user, parsed)
+            if q
+            else queries.organizations_for(request.user).order_by("name", "id")
+        )
+        qs = qs.select_related("premises__building")
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "kind": kind,
+        "q": q,
+        "searched_by": search.describe(parsed) if q else "",
+        "unsearchable": bool(q) and parsed.kind == search.Kind.NONE,
+        "page": page,
+    }
+    # htmx swaps only the results; a history restore or a plain request gets the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "registry/_records_results.html", context)
+    return render(request, "registry/records_list.html", context)
+
+
+@require_GET
+@staff_required
+def people(request: HttpRequest) -> HttpResponse:
+    return _list(request, "people")
+
+
+@require_GET
+@staff_required
+def organizations(request: HttpRequest) -> HttpResponse:
+    return _list(request, "organizations")
+
+
+# --- the manual edit of a person ------------------------------------------------------------------
+
+
+class PersonForm(forms.Form):
+    """The dictionary's person fields (labels, code tables, required flags come from the Field rows)."""
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.dictionary = _fields("person", Person.TRACKED)
+        for f in self.dictionary:
+            self.fields[f.attribute] = self._form_field(f)
+            self.initial[f.attribute] = getattr(person, f.attribute)
+
+    @staticmethod
+    def _form_field(f: Field) -> forms.Field:
+        common = {"label": f.label, "required": f.required, "help_text": f.description}
+        if f.type == FieldType.CODE and f.code_table_id:
+            items = CodeItem.objects.filter(table_id=f.code_table_id, active=True).order_by("order", "code")
+            return forms.ChoiceField(choices=[("", "—"), *[(i.code, i.label) for i in items]], **common)
+        if f.type == FieldType.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+        if f.attribute == "note":
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, **common)
+        # Room for spaces and dashes people type in numbers; the action normalises and checks them.
+        max_length = 30 if f.type in (FieldType.ID_NUMBER, FieldType.PHONE) else None
+        return forms.CharField(max_length=max_length or Person._meta.get_field(f.attribute).max_length, **common)
+
+    def changed_values(self) -> dict[str, Any]:
+        """Only the fields the user changed, as the action expects them (empty text, None for no date)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
+    def save(self, user: User) -> list[Change]:
+        try:
+            return actions.update_person(self.person, by=user, source=actions.MANUAL, **self.changed_values())
+        except DomainError as e:
+            self.add_error(e.field if e.field in self.fields else None, e.message)
+            raise
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_person_for, request.user, pk)
+    if not can_edit(request.user):
+        raise PageForbidden
+    form = PersonForm(request.POST or None, person=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = form.save(request.user)
+        except DomainError:
+            pass
+        else:
+            if changes:
+                messages.success(request, _("Saved: %(n)s fields changed.") % {"n": len(changes)})
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("registry_person", pk=found.pk)
+    return render(
+        request, "registry/person_edit.html", {"person": found, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- organisations --------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def organization(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _or_404(queries.get_organization_for, request.user, pk)
+    values = {name: getattr(found, name) for name in Organization.TRACKED}
+    values["premises"] = str(found.premises) if found.premises else ""
+    held, ended = _tag_rows(OrganizationTag.objects.filter(organization=found).select_related("tag").order_by("-since"))
+    premises_visible = (
+        found.premises_id is not None and queries.dwellings_for(request.user).filter(pk=found.premises_id).exists()
+    )
+    return render(
+        request,
+        "registry/organization.html",
+        {
+            "organization": found,
+            "rows": field_rows("organization", Organization.TRACKED, values),
+            "premises_visible": premises_visible,
+            "tags": held,
+            "ended_tags": ended,
+            "history": _history_rows("organization", found.pk),
+        },
+    )
+
+
+urlpatterns = [
+    path("", home, name="registry_home"),
+    path("grids/<str:code>/", grid, name="registry_grid"),
+    path("buildings/<int:pk>/", building, name="registry_building"),
+    path("dwellings/<int:pk>/", dwelling, name="registry_dwelling"),
+    path("households/<int:pk>/", household, name="registry_household"),
+    path("people/", people, name="registry_people"),
+    path("people/<int:pk>/", person, name="registry_person"),
+    path("people/<int:pk>/edit/", person_edit, name="registry_person_edit"),
+    path("organizations/", organizations, name="registry_organizations"),
+    path("organizations/<int:pk>/", organization, name="registry_organization"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -10,22 +11,85 @@ from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
 from ..dictionary import Field, FieldType
-from ..models import LedgerSource, Person
+from ..models import LedgerSource, Organization, Person
+
+# The record types a ledger can hold, and the model each one fills.
+MODELS: dict[str, type[Person] | type[Organization]] = {"person": Person, "organization": Organization}
+
+# Headers departments commonly write for a field whose dictionary label differs (the label always works too).
+ALIASES: dict[str, dict[str, str]] = {
+    "person": {
+        "身份证号": "person.id_number",
+        "身份证号码": "person.id_number",
+        "证件号码": "person.id_number",
+        "手机号": "person.phone",
+        "手机号码": "person.phone",
+        "电话": "person.phone",
+        "户籍地": "person.hukou_address",
+    },
+    "organization": {
+        "信用代码": "organization.credit_code",
+        "社会信用代码": "organization.credit_code",
+        "名称": "organization.name",
+        "单位": "organization.name",
+        "法人": "organization.legal_representative",
+        "法人代表": "organization.legal_representative",
+        "经营地址": "organization.address",
+        "联系方式": "organization.contact_phone",
+    },
+}
+
+_NOISE = re.compile(r"[\s*＊:：()（）]|必填")
+
+
+def _clean_header(header: str) -> str:
+    """A header as compared with labels: no spaces, required-marks (*) or colons, such as "* 姓名：" -> "姓名"."""
+    return _NOISE.sub("", header)
+
+
+def importable_fields(record_type: str) -> dict[str, Field]:
+    """The dictionary fields an import of this record type may fill: ``<record>.*`` columns of its model."""
+    model = MODELS.get(record_type)
+    if model is None:
+        raise InvalidInput(_("This ledger source holds no importable records."), code="record_type_unknown")
+    found = Field.objects.filter(name__startswith=f"{record_type}.").exclude(type=FieldType.TAGS)
+    return {f.name: f for f in found.select_related("code_table") if f.attribute in model.TRACKED}
 
 
 def person_fields() -> dict[str, Field]:
-    """The dictionary fields an import may fill: ``person.*`` fields that are columns of Person."""
-    found = Field.objects.filter(name__startswith="person.").exclude(type=FieldType.TAGS).select_related("code_table")
-    return {f.name: f for f in found if f.attribute in Person.TRACKED}
+    return importable_fields("person")
 
 
 @dataclass
 class ColumnMapping:
     columns: dict[str, Field]  # header -> field
     unmapped: list[str] = field(default_factory=list)
+    record_type: str = "person"
 
     def header_of(self, attribute: str) -> str:
         return next((h for h, f in self.columns.items() if f.attribute == attribute), "")
+
+
+def suggest(source: LedgerSource, headers: list[str], fields: dict[str, Field] | None = None) -> dict[str, str]:
+    """The field each header maps to without an override: the saved mapping (where "" means "not imported"),
+    else the dictionary label, a common alias or the field's own name; "" when nothing fits."""
+    fields = fields if fields is not None else importable_fields(source.record_type)
+    by_label = {_clean_header(f.label): f.name for f in fields.values()}
+    aliases = ALIASES.get(source.record_type, {})
+    found: dict[str, str] = {}
+    for header in headers:
+        if header in source.mapping:
+            found[header] = source.mapping[header] or ""
+            continue
+        clean = _clean_header(header)
+        target = by_label.get(clean) or aliases.get(clean) or ""
+        if not target:
+            for name in (clean, f"{source.record_type}.{clean}"):
+                if name in fields:
+                    target = name
+                    break
+        found[header] = target
+    return found
 
 
 def resolve_mapping(source: LedgerSource, headers: list[str], overrides: dict[str, str] | None = None) -> ColumnMapping:
@@ -34,8 +98,7 @@ def resolve_mapping(source: LedgerSource, headers: list[str], overrides: dict[st
     An override to an empty field name ignores that column. A mapping that names an unknown column or field,
     maps two columns to one field, or leaves a required field unmapped is refused before any row is read.
     """
-    fields = person_fields()
-    by_label = {f.label: f.name for f in fields.values()}
+    fields = importable_fields(source.record_type)
     overrides = overrides or {}
     unknown_columns = sorted(set(overrides) - set(headers))
     if unknown_columns:
@@ -43,14 +106,10 @@ def resolve_mapping(source: LedgerSource, headers: list[str], overrides: dict[st
             _("The file has no column %(column)s.") % {"column": "、".join(unknown_columns)},
             code="mapping_unknown_column",
         )
-    mapping = ColumnMapping(columns={})
+    suggested = suggest(source, headers, fields)
+    mapping = ColumnMapping(columns={}, record_type=source.record_type)
     for header in headers:
-        if header in overrides:
-            target = overrides[header].strip()
-        else:
-            target = source.mapping.get(header) or by_label.get(header) or ""
-            if not target and f"person.{header}" in fields:
-                target = f"person.{header}"
+        target = (overrides[header] if header in overrides else suggested[header]).strip()
         if not target:
             mapping.unmapped.append(header)
             continue
@@ -77,10 +136,12 @@ def resolve_mapping(source: LedgerSource, headers: list[str], overrides: dict[st
 
 
 def save_mapping(source: LedgerSource, mapping: ColumnMapping) -> None:
-    """Keep this file's mapping for the source's next file (headers of earlier files stay remembered)."""
+    """Keep this file's mapping for the source's next file (headers of earlier files stay remembered).
+
+    A column left out is saved as "" so that it stays left out next time, even if its header is a label."""
     merged = {**source.mapping, **{h: f.name for h, f in mapping.columns.items()}}
     for header in mapping.unmapped:
-        merged.pop(header, None)
+        merged[header] = ""
     if merged != source.mapping:
         source.mapping = merged
         source.updated_at = clock.now()

@@ -1,65 +1,38 @@
 """Importing a people ledger: validate every row, match existing people, write all or nothing.
 
-Matching (simple rules for this slice): an exact ID number finds the person; a row without an ID number finds a
-person with the same name, birth date and phone (a row with an ID number the base does not know may also fill in
-such a person who has none). Everything else is created. The fuzzy scoring of ``matching.py`` with its review
-queue is a later step. Reading, matching and writing go chunk by chunk inside one transaction; the first rejected
-row stops the writing, the remaining rows are still checked so that every fault is listed, and then the whole
-transaction is rolled back.
+Matching: an exact ID number finds the person; a row without an ID number finds a person with the same name, birth
+date and phone (a row with an ID number the base does not know may also fill in such a person who has none). A
+record merged away is followed to the record it was merged into. The identity hook then resolves the remaining rows
+without an ID number against the base as it stood when the import began (``merging.proposals_for`` over the blocking
+keys, scored by ``matching.score``): a ``same`` match fills the empty fields of that person (counted as merged, its
+other values are left alone), a ``review`` match creates the person and queues the pair for staff (counted as
+queued). Fuzzy duplicates inside one file are left to ``resolve_identities``. Everything else is created. Reading,
+matching and writing go chunk by chunk inside one transaction; the first rejected row stops the writing, the
+remaining rows are still checked so that every fault is listed, and then the whole transaction is rolled back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
-from .. import actions
-from ..models import ImportBatch, ImportRejection, ImportStatus, LedgerSource, Person, SourceKind
+from .. import actions, matching, merging
+from ..models import MatchCandidate, Person
 from ..validators import check_consistent_with_id
-from .mapping import ColumnMapping, resolve_mapping, save_mapping
+from .batches import ImportReport, run_batch
+from .mapping import ColumnMapping
 from .reading import Row
 from .values import Fault, RowParser
 
-CHUNK = 1000
 Progress = Callable[[int, int], None]
 Key = tuple[str, date | None, str]
-
-
-@dataclass
-class ImportReport:
-    batch: ImportBatch
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    merged: int = 0
-    rejections: list[Fault] = field(default_factory=list)
-    unmapped: list[str] = field(default_factory=list)
-    # an earlier applied batch of the same source with the very same file content
-    same_file_as: ImportBatch | None = None
-
-    @property
-    def rejected(self) -> int:
-        return len({f.row for f in self.rejections})
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejections
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _key(values: dict[str, Any]) -> Key:
@@ -78,6 +51,21 @@ class _Run:
         self.keys_any: dict[Key, int] = {}  # name, birth date, phone -> first row (any row)
         self.keys_without_id: dict[Key, int] = {}  # the same, rows without an ID number only
         self.people: dict[int, int] = {}  # existing person pk -> the row matched to it
+        self.fuzzy_people: dict[int, Person] = {}  # people of the base proposed for this chunk's rows
+        self.review: list[tuple[Person, list[merging.Proposal]]] = []  # new people to queue once they have ids
+        # Rows are resolved against the base as it stands now: its blocking keys must be current.
+        merging.refresh_keys()
+
+    def save(
+        self,
+        new: list[Person],
+        changed: list[tuple[Person, dict[str, Any]]],
+        *,
+        by: User | None,
+        source: actions.Source,
+    ) -> None:
+        actions.bulk_save_people(new=new, changed=changed, by=by, source=source)
+        self.queue(source)
 
     def _duplicate(self, row: Row, values: dict[str, Any], *, clean: bool) -> Fault | None:
         """A second row for the same person. ID numbers count even on a row with other faults (fix one, see both)."""
@@ -123,30 +111,55 @@ class _Run:
         by_id = {p.id_number: p for p in people.filter(id_number__in=numbers)}
         names = {v["name"] for _r, v in parsed if v.get("id_number") not in by_id}
         by_key: dict[Key, list[Person]] = {}
-        for person in people.filter(name__in=names).order_by("pk"):
-            person = by_id.get(person.id_number or "", person)  # one instance per person
-            by_key.setdefault((person.name, person.birth_date, person.phone), []).append(person)
+        for known in people.filter(name__in=names).order_by("pk"):
+            known = by_id.get(known.id_number or "", known)  # one instance per person
+            by_key.setdefault((known.name, known.birth_date, known.phone), []).append(known)
+        roots = self._roots([*by_id.values(), *(p for found in by_key.values() for p in found)], people)
+        fuzzy = [
+            (row, values) for row, values in parsed if not values.get("id_number") and not by_key.get(_key(values))
+        ]
+        proposals = self._proposals(fuzzy)
+        exact = {row.number: self._exact(values, by_id, by_key) for row, values in parsed}
+        # People matched exactly by some row of this chunk or before: a row that only resembles them (or names a
+        # record merged into them) must not write to them as well.
+        taken = set(self.people) | {found[0].pk for found in exact.values() if found[0] is not None}
         new: list[Person] = []
         changed: list[tuple[Person, dict[str, Any]]] = []
         for row, values in parsed:
-            number = values.get("id_number")
-            person = by_id.get(number) if number else None
-            via_key = False
+            person, via_key = exact[row.number]
+            fill_only = False
+            if person is not None and person.merged_into_id is not None:
+                # Merged away since: the row belongs to the kept record, whose chosen values it must not undo.
+                person, fill_only = roots.get(person.pk), True
+                if person is not None and person.pk in taken:
+                    report.unchanged += 1
+                    continue
+            review: list[merging.Proposal] = []
+            if person is None and row.number in proposals:
+                found = proposals[row.number]
+                best = found[0] if found else None
+                if best and best.match.decision == matching.Decision.SAME and best.person_id not in taken:
+                    person, via_key, fill_only = self.fuzzy_people[best.person_id], True, True
+                else:
+                    review = found
             if person is None:
-                candidates = by_key.get(_key(values), [])
-                if number:
-                    candidates = [p for p in candidates if p.id_number is None]
-                person, via_key = (candidates[0] if candidates else None), bool(candidates)
-            if person is None:
-                new.append(Person(**values))
+                created = Person(**values)
+                new.append(created)
                 report.created += 1
+                if review:
+                    self.review.append((created, review))
+                    report.queued += len(review)
                 continue
             fault = self._match_fault(row, values, person)
             if fault:
                 report.rejections.append(fault)
                 continue
-            self.people[person.pk] = row.number
-            diff = {n: v for n, v in values.items() if actions.dump(getattr(person, n)) != actions.dump(v)}
+            if not fill_only:
+                self.people[person.pk] = row.number
+            if fill_only:
+                diff = {n: v for n, v in values.items() if v not in (None, "") and getattr(person, n) in (None, "")}
+            else:
+                diff = {n: v for n, v in values.items() if actions.dump(getattr(person, n)) != actions.dump(v)}
             if not diff:
                 report.unchanged += 1
                 continue
@@ -156,6 +169,76 @@ class _Run:
             else:
                 report.updated += 1
         return new, changed
+
+    @staticmethod
+    def _exact(
+        values: dict[str, Any], by_id: dict[str | None, Person], by_key: dict[Key, list[Person]]
+    ) -> tuple[Person | None, bool]:
+        """The person a row names exactly (by ID number, or by name, birth date and phone), and whether by key."""
+        number = values.get("id_number")
+        person = by_id.get(number) if number else None
+        if person is not None:
+            return person, False
+        candidates = by_key.get(_key(values), [])
+        if number:
+            candidates = [p for p in candidates if p.id_number is None]
+        return (candidates[0], True) if candidates else (None, False)
+
+    def _roots(self, found: list[Person], people: Any) -> dict[int, Person]:
+        """Merged-away person pk -> the current record it was (transitively) merged into."""
+        roots: dict[int, Person] = {}
+        pending = {p.pk: p.merged_into_id for p in found if p.merged_into_id is not None}
+        while pending:
+            targets = {p.pk: p for p in people.filter(pk__in=set(pending.values()))}
+            step: dict[int, int] = {}
+            for pk, target in pending.items():
+                person = targets[target]
+                if person.merged_into_id is None:
+                    roots[pk] = person
+                else:
+                    step[pk] = person.merged_into_id
+            pending = step
+        return roots
+
+    def _proposals(self, rows: list[tuple[Row, dict[str, Any]]]) -> dict[int, list[merging.Proposal]]:
+        """Row number -> the people of the base it may be (best first), for rows without an ID number."""
+        self.fuzzy_people = {}
+        if not rows:
+            return {}
+        incoming = [
+            matching.Candidate(
+                name=v["name"],
+                birth_date=v.get("birth_date"),
+                gender=v.get("gender"),
+                phone=v.get("phone"),
+                address=v.get("hukou_address"),
+            )
+            for _r, v in rows
+        ]
+        found = merging.proposals_for(incoming)
+        wanted = {p.person_id for proposals in found for p in proposals}
+        people = Person.objects.select_for_update() if self.lock else Person.objects.all()
+        self.fuzzy_people = {p.pk: p for p in people.filter(pk__in=wanted)}
+        return {row.number: proposals for (row, _v), proposals in zip(rows, found, strict=True)}
+
+    def queue(self, origin: actions.Source) -> None:
+        """Queue the review pairs of the people just created (they have ids now)."""
+        now = clock.now()
+        candidates = [
+            MatchCandidate(
+                first_id=min(person.pk, p.person_id),
+                second_id=max(person.pk, p.person_id),
+                score=p.match.score,
+                reasons=merging.reasons_of(p.match),
+                source_kind=origin.kind,
+                source_ref=origin.ref,
+                found_at=now,
+            )
+            for person, proposals in self.review
+            for p in proposals
+        ]
+        MatchCandidate.objects.bulk_create(candidates, batch_size=1000, ignore_conflicts=True)
+        self.review = []
 
     def _match_fault(self, row: Row, values: dict[str, Any], person: Person) -> Fault | None:
         if person.pk in self.people:
@@ -176,70 +259,6 @@ class _Run:
         return None
 
 
-def import_people(
-    *,
-    source: LedgerSource,
-    rows: Sequence[Row],
-    by: User | None,
-    dry_run: bool,
-    headers: list[str] | None = None,
-    mapping: dict[str, str] | None = None,
-    file_name: str = "",
-    sha256: str = "",
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Import people rows all or nothing; a dry run only previews (and keeps the batch with its rejections).
-
-    ``mapping`` overrides the source's saved mapping for some headers; the mapping used is saved for next time.
-    Every write is one bulk ``actions.bulk_save_people`` per chunk, its Change rows sourced to the batch.
-    """
-    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored, in the UI's language
-        columns = resolve_mapping(
-            source, headers if headers is not None else list(rows[0].cells) if rows else [], mapping
-        )
-        save_mapping(source, columns)
-        batch = ImportBatch.objects.create(
-            source=source, file_name=file_name, sha256=sha256, by=by, total=len(rows), started_at=clock.now()
-        )
-        report = ImportReport(batch=batch, total=len(rows), unmapped=columns.unmapped)
-        if sha256:
-            earlier = ImportBatch.objects.filter(source=source, sha256=sha256, status=ImportStatus.APPLIED)
-            report.same_file_as = earlier.exclude(pk=batch.pk).order_by("-started_at", "-id").first()
-        run = _Run(report, columns, lock=not dry_run)
-        origin = actions.Source(SourceKind.IMPORT, str(batch.pk))
-        try:
-            with transaction.atomic():
-                if progress:
-                    progress(0, len(rows))
-                for start in range(0, len(rows), CHUNK):
-                    new, changed = run.chunk(rows[start : start + CHUNK])
-                    if not dry_run and report.ok:
-                        actions.bulk_save_people(new=new, changed=changed, by=by, source=origin)
-                    if progress:
-                        progress(min(start + CHUNK, len(rows)), len(rows))
-                if dry_run or not report.ok:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        except Exception:
-            _finish(batch, report, ImportStatus.FAILED)
-            raise
-        status = ImportStatus.DRY_RUN if dry_run else ImportStatus.APPLIED if report.ok else ImportStatus.FAILED
-        _finish(batch, report, status)
-    return report
-
-
-def _finish(batch: ImportBatch, report: ImportReport, status: str) -> None:
-    """Keep the outcome. For a dry run or a failed batch the counts say what the file would have done."""
-    ImportRejection.objects.bulk_create(
-        [
-            ImportRejection(batch=batch, row=f.row, column=f.column, value=f.value, reason=f.reason, code=f.code)
-            for f in report.rejections
-        ],
-        batch_size=2000,
-    )
-    batch.status = status
-    batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
-    batch.merged, batch.rejected = report.merged, report.rejected
-    batch.finished_at = clock.now()
-    batch.save()
+def import_people(**kwargs: Any) -> ImportReport:
+    """Import people rows all or nothing (see ``batches.run_batch`` for the arguments)."""
+    return run_batch(_Run, **kwargs)

@@ -76,7 +76,7 @@ def read_table(content: bytes, file_name: str) -> Table:
     digest = hashlib.sha256(content).hexdigest()
     suffix = Path(file_name).suffix.lower()
     if suffix == ".csv":
-        records: list[list[object]] = list(csv.reader(io.StringIO(_decode(content), newline="")))
+        records: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(_decode(content), newline=""))]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 

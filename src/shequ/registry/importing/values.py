@@ -1,4 +1,4 @@
-"""Parsing one ledger row into validated Person values, with a specific fault per bad cell."""
+"""Parsing one ledger row into validated values of a Person or Organization, with a specific fault per bad cell."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
 from ..dictionary import CodeItem, Field, FieldType
-from ..models import Person
-from ..validators import birth_and_gender_from_id, check_consistent_with_id, check_id_number, check_phone
-from .mapping import ColumnMapping
+from ..validators import (
+    birth_and_gender_from_id,
+    check_consistent_with_id,
+    check_credit_code,
+    check_id_number,
+    check_phone,
+)
+from .mapping import MODELS, ColumnMapping
 from .reading import Row
 
 _DATE = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?(?:[ T].*)?")
@@ -67,6 +72,7 @@ class RowParser:
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.mapping = mapping
+        self.model = MODELS[mapping.record_type]
         self.codes = code_lookup(list(mapping.columns.values()))
         self.required = [f for f in mapping.columns.values() if f.required]
         self.today = clock.now().date()
@@ -74,6 +80,8 @@ class RowParser:
     def _value(self, f: Field, raw: str) -> Any:
         if f.type == FieldType.ID_NUMBER:
             return check_id_number(raw)
+        if f.type == FieldType.CREDIT_CODE:
+            return check_credit_code(raw)
         if f.type == FieldType.DATE:
             return parse_date(raw)
         if f.type == FieldType.PHONE:
@@ -87,7 +95,9 @@ class RowParser:
                     code="invalid_code",
                 )
             return code
-        limit = Person._meta.get_field(f.attribute).max_length
+        if f.type == FieldType.REFERENCE:
+            return raw  # an address, resolved to a record by the importer of that record type
+        limit = getattr(self.model._meta.get_field(f.attribute), "max_length", None)
         if limit and len(raw) > limit:
             raise InvalidInput(
                 _("%(field)s is longer than %(n)d characters.") % {"field": f.label, "n": limit}, code="too_long"
@@ -120,8 +130,8 @@ class RowParser:
                 header = self.mapping.header_of(error.field or "")
                 faults.append(Fault(row.number, header, row.cells.get(header, ""), error.message, error.code))
             else:
-                born, sex = birth_and_gender_from_id(number)
-                values.setdefault("birth_date", born)
+                from_id, sex = birth_and_gender_from_id(number)
+                values.setdefault("birth_date", from_id)
                 values.setdefault("gender", sex)
         born = values.get("birth_date")
         if born and born > self.today:

@@ -22,12 +22,21 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Import a people ledger (CSV or XLSX); --dry-run previews. Exit status 1 when rows are rejected."
+    help = (
+        "Import a people or organisation ledger (CSV or XLSX); --dry-run previews. "
+        "Exit status 1 when rows are rejected."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--source", required=True, help="ledger source name (its column mapping is reused)")
         parser.add_argument("--department", default="", help="owning department, when the source is new")
+        parser.add_argument(
+            "--record-type",
+            choices=["person", "organization"],
+            default="person",
+            help="what the ledger lists, when the source is new",
+        )
         parser.add_argument(
             "--map", action="append", default=[], metavar="COLUMN=FIELD", help="e.g. 身份证号=person.id_number"
         )
@@ -42,7 +51,8 @@ class Command(BaseCommand):
             if by is None:
                 raise CommandError(_("There is no user %(name)s.") % {"name": options["user"]})
         source, _created = LedgerSource.objects.get_or_create(
-            name=options["source"], defaults={"department": options["department"]}
+            name=options["source"],
+            defaults={"department": options["department"], "record_type": options["record_type"]},
         )
         try:
             report = import_file(
@@ -80,13 +90,14 @@ class Command(BaseCommand):
             "created": report.created,
             "updated": report.updated,
             "merged": report.merged,
+            "queued": report.queued,
             "unchanged": report.unchanged,
             "rejected": report.rejected,
         }
         out(
             _(
                 "%(total)d rows: %(created)d to create, %(updated)d to update, %(merged)d to merge, "
-                "%(unchanged)d unchanged, %(rejected)d rejected."
+                "%(queued)d to review as possible duplicates, %(unchanged)d unchanged, %(rejected)d rejected."
             )
             % counts
         )

@@ -1,0 +1,133 @@
+"""One import batch, whatever the record type: map the columns, check and write chunk by chunk in one transaction,
+roll everything back on the first rejected row (still checking the rest so every fault is listed), keep the outcome.
+
+Each record type brings its own ``Run`` (``people._Run``, ``organizations._Run``): how a chunk of rows is checked and
+matched, and how its records are saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+
+from shequ.access.models import User
+from shequ.core import clock
+
+from .. import actions
+from ..models import ImportBatch, ImportRejection, ImportStatus, LedgerSource, SourceKind
+from .mapping import resolve_mapping, save_mapping
+from .reading import Row
+from .values import Fault
+
+CHUNK = 1000
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    batch: ImportBatch
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    queued: int = 0  # pairs (a new record, a record of the base) put in the review queue
+    rejections: list[Fault] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    # an earlier applied batch of the same source with the very same file content
+    same_file_as: ImportBatch | None = None
+
+    @property
+    def rejected(self) -> int:
+        return len({f.row for f in self.rejections})
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejections
+
+
+class Run(Protocol):
+    def chunk(self, rows: Sequence[Row]) -> tuple[list[Any], list[tuple[Any, dict[str, Any]]]]: ...
+
+    def save(
+        self, new: list[Any], changed: list[tuple[Any, dict[str, Any]]], *, by: User | None, source: Any
+    ) -> None: ...
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_batch(
+    start_run: Callable[..., Run],
+    *,
+    source: LedgerSource,
+    rows: Sequence[Row],
+    by: User | None,
+    dry_run: bool,
+    headers: list[str] | None = None,
+    mapping: dict[str, str] | None = None,
+    file_name: str = "",
+    sha256: str = "",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import rows all or nothing; a dry run only previews (and keeps the batch with its rejections).
+
+    ``mapping`` overrides the source's saved mapping for some headers; the mapping used is saved for next time.
+    ``start_run(report, columns, lock=...)`` makes the record type's Run. Change rows name the batch as their source.
+    """
+    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored, in the UI's language
+        columns = resolve_mapping(
+            source, headers if headers is not None else list(rows[0].cells) if rows else [], mapping
+        )
+        save_mapping(source, columns)
+        batch = ImportBatch.objects.create(
+            source=source, file_name=file_name, sha256=sha256, by=by, total=len(rows), started_at=clock.now()
+        )
+        report = ImportReport(batch=batch, total=len(rows), unmapped=columns.unmapped)
+        if sha256:
+            earlier = ImportBatch.objects.filter(source=source, sha256=sha256, status=ImportStatus.APPLIED)
+            report.same_file_as = earlier.exclude(pk=batch.pk).order_by("-started_at", "-id").first()
+        run = start_run(report, columns, lock=not dry_run)
+        origin = actions.Source(SourceKind.IMPORT, str(batch.pk))
+        try:
+            with transaction.atomic():
+                if progress:
+                    progress(0, len(rows))
+                for start in range(0, len(rows), CHUNK):
+                    new, changed = run.chunk(rows[start : start + CHUNK])
+                    if not dry_run and report.ok:
+                        run.save(new, changed, by=by, source=origin)
+                    if progress:
+                        progress(min(start + CHUNK, len(rows)), len(rows))
+                if dry_run or not report.ok:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        except Exception:
+            _finish(batch, report, ImportStatus.FAILED)
+            raise
+        status = ImportStatus.DRY_RUN if dry_run else ImportStatus.APPLIED if report.ok else ImportStatus.FAILED
+        _finish(batch, report, status)
+    return report
+
+
+def _finish(batch: ImportBatch, report: ImportReport, status: str) -> None:
+    """Keep the outcome. For a dry run or a failed batch the counts say what the file would have done."""
+    ImportRejection.objects.bulk_create(
+        [
+            ImportRejection(batch=batch, row=f.row, column=f.column, value=f.value, reason=f.reason, code=f.code)
+            for f in report.rejections
+        ],
+        batch_size=2000,
+    )
+    batch.status = status
+    batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
+    batch.merged, batch.queued, batch.rejected = report.merged, report.queued, report.rejected
+    batch.finished_at = clock.now()
+    batch.save()

@@ -1,0 +1,93 @@
+"""Uploaded ledger files and who may import them: the page keeps each upload until it is applied, so the real
+import reads the very file its dry run checked.
+
+Files live under ``SHEQU_IMPORT_DIR`` (never served), named by their SHA-256 and suffix, so the same file uploaded
+twice is kept once. Batches are visible to administrators, and otherwise to users whose area covers the area of the
+user who ran them (a street sees its communities' batches).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from shequ.access.models import DESK_ROLES, User
+from shequ.access.scopes import area_prefix
+from shequ.core.errors import InvalidInput, NotFound
+
+from ..models import ImportBatch, LedgerSource, TagTarget
+from .reading import Table, read_table
+
+
+def _dir() -> Path:
+    return Path(settings.SHEQU_IMPORT_DIR)
+
+
+def _path(sha256: str, file_name: str) -> Path:
+    return _dir() / f"{sha256}{Path(file_name).suffix.lower()}"
+
+
+def store_upload(content: bytes, file_name: str) -> Table:
+    """Check an uploaded file (size, type, encoding, headers) and keep it; the table read from it."""
+    limit = settings.SHEQU_IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise InvalidInput(_("The file is larger than %(n)d MB.") % {"n": limit // (1024 * 1024)}, code="file_size")
+    table = read_table(content, file_name)
+    path = _path(table.sha256, file_name)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(content)
+        partial.replace(path)  # a reader never sees half a file
+    return table
+
+
+def has_upload(batch: ImportBatch) -> bool:
+    return bool(batch.sha256) and _path(batch.sha256, batch.file_name).exists()
+
+
+def load_upload(sha256: str, file_name: str) -> Table:
+    path = _path(sha256, file_name)
+    if not path.exists():
+        raise InvalidInput(_("The uploaded file is no longer kept: upload it again."), code="upload_gone")
+    return read_table(path.read_bytes(), file_name)
+
+
+def ledger_source(*, name: str, department: str, record_type: str) -> LedgerSource:
+    """The ledger source of that name, created with its department and record type when new."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("Choose a ledger source or name a new one."), code="source_required", field="new_name")
+    if record_type not in TagTarget.values:
+        raise InvalidInput(
+            _("Choose what the ledger lists: people or organizations."), code="record_type", field="record_type"
+        )
+    source, _created = LedgerSource.objects.get_or_create(
+        name=name, defaults={"department": (department or "").strip(), "record_type": record_type}
+    )
+    return source
+
+
+def may_import(user: User) -> bool:
+    """Community staff and above (the desks and administrators) import ledgers; grid workers collect instead."""
+    return user.sees_everything or user.role in DESK_ROLES
+
+
+def batches_for(user: User) -> QuerySet[ImportBatch]:
+    batches = ImportBatch.objects.select_related("source", "by").order_by("-started_at", "-id")
+    prefix = area_prefix(user) if may_import(user) else None
+    if prefix is None:
+        return batches.none()
+    if prefix == "":
+        return batches
+    return batches.filter(by__region__code__startswith=prefix)
+
+
+def get_batch_for(user: User, pk: int) -> ImportBatch:
+    try:
+        return batches_for(user).get(pk=pk)
+    except ImportBatch.DoesNotExist:
+        raise NotFound() from None

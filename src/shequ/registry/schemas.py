@@ -1,0 +1,242 @@
+"""Typed shapes of the community base's API. Field descriptions come from the data dictionary (the labels,
+sensitivity and notes in ``seed.FIELDS``, the same definitions the Field rows are seeded from), so the OpenAPI
+spec says what each shared field is, as the pages and forms do."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from .seed import FIELDS
+
+# The largest id a client may send: beyond it SQLite cannot even compare (an overflow, not a miss).
+MAX_ID = 2**53
+
+
+def _printable(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text and lone surrogates cannot be encoded: refuse them as bad input.
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("contains a character that cannot be stored")
+    return value
+
+
+def Text(max_length: int) -> Any:  # reads as a type in the schemas below
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_printable)]
+
+
+def described(name: str, **kwargs: Any) -> Any:
+    """A ninja Field whose description is the dictionary's: label, sensitivity level, owner and notes."""
+    label, _type, _table, level, owner, required, _visible, note = FIELDS[name]
+    text = f"{label}（{level}，{owner}）" + (f"：{note}" if note else "") + ("。必填。" if required else "")
+    return Field(description=text, **kwargs)
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# --- references ------------------------------------------------------------------------------------
+
+
+class GridRef(Schema):
+    code: str
+    name: str
+
+
+class BuildingRef(Schema):
+    id: int
+    name: str
+    address: str
+    grid: GridRef
+
+
+class DwellingRef(Schema):
+    id: int
+    address: str = Field(description="Building address, entrance and room, as one line.")
+    floor: int
+    room: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str = described("person.name")
+
+
+class HouseholdRef(Schema):
+    id: int
+    number: str = described("household.number")
+
+
+class ResidenceOut(Schema):
+    person: PersonRef
+    dwelling: DwellingRef
+    household: HouseholdRef | None
+    role: str = described("residence.role")
+    start: date = described("residence.start")
+    end: date | None = described("residence.end")
+
+
+class TagOut(Schema):
+    code: str
+    name: str
+    sensitivity: str
+    since: date
+    until: date | None
+
+
+# --- people ------------------------------------------------------------------------------------------
+
+
+class PersonRow(Schema):
+    id: int
+    id_number: str | None = described("person.id_number")
+    name: str = described("person.name")
+    gender: str = described("person.gender")
+    birth_date: date | None = described("person.birth_date")
+    phone: str = described("person.phone")
+    ethnicity: str = described("person.ethnicity")
+    residency: str = described("person.residency")
+    hukou_address: str = described("person.hukou_address")
+    note: str = described("person.note")
+    updated_at: datetime
+
+
+class PersonDetail(PersonRow):
+    tags: list[TagOut] = described("person.tags")
+    residences: list[ResidenceOut] = Field(description="Current residences.")
+    past_residences: list[ResidenceOut] = Field(description="Residences that have ended, newest first.")
+
+
+class PersonPage(Schema):
+    count: int = Field(description="Matches, counted up to 1000.")
+    more: bool = Field(description="True when there are more than 1000: narrow the search.")
+    page: int
+    page_size: int
+    kind: str = Field(description="How the query was read: id_number, id_tail, phone, initials, name, address ...")
+    items: list[PersonRow]
+
+
+class ListQuery(Schema):
+    q: Text(60) = Field(  # type: ignore[valid-type]
+        "",
+        description="Name (start), pinyin initials, 11-digit phone, ID number or its last 4 or 6 characters, address.",
+    )
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class PersonFields(Schema):
+    """The tracked person fields, all optional (for a patch: only the fields given are changed)."""
+
+    id_number: Text(30) | None = described("person.id_number", default=None)  # type: ignore[valid-type]
+    gender: Text(2) | None = described("person.gender", default=None)  # type: ignore[valid-type]
+    birth_date: date | None = described("person.birth_date", default=None)
+    phone: Text(30) | None = described("person.phone", default=None)  # type: ignore[valid-type]
+    ethnicity: Text(2) | None = described("person.ethnicity", default=None)  # type: ignore[valid-type]
+    residency: Text(20) | None = described("person.residency", default=None)  # type: ignore[valid-type]
+    hukou_address: Text(200) | None = described("person.hukou_address", default=None)  # type: ignore[valid-type]
+    note: Text(2000) | None = described("person.note", default=None)  # type: ignore[valid-type]
+
+
+class PersonPatch(PersonFields):
+    name: Text(50) | None = described("person.name", default=None)  # type: ignore[valid-type]
+
+
+class ResidenceIn(Schema):
+    dwelling: Id = described("residence.dwelling")
+    role: Text(20) = described("residence.role")  # type: ignore[valid-type]
+    since: date | None = described("residence.start", default=None)
+    household: Id | None = Field(None, description="A household of that dwelling the person joins.")
+
+
+class PersonIn(PersonFields):
+    name: Text(50) = described("person.name")  # type: ignore[valid-type]
+    residence: ResidenceIn | None = Field(
+        None,
+        description="Where the person lives. Required unless you see the whole district: a record outside "
+        "your area would be invisible to you.",
+    )
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str = described("household.number")
+    head: PersonRef | None = described("household.head")
+    dwelling: DwellingRef
+    members: list[ResidenceOut] = Field(description="Current members.")
+
+
+class OrganizationRow(Schema):
+    id: int
+    credit_code: str | None = described("organization.credit_code")
+    name: str = described("organization.name")
+    type: str = described("organization.type")
+    premises: DwellingRef | None = described("organization.premises")
+    address: str = described("organization.address")
+    contact_name: str = described("organization.contact_name")
+    contact_phone: str = described("organization.contact_phone")
+    legal_representative: str = described("organization.legal_representative")
+    note: str = described("organization.note")
+    updated_at: datetime
+
+
+class OrganizationDetail(OrganizationRow):
+    tags: list[TagOut] = described("organization.tags")
+
+
+class OrganizationPage(Schema):
+    count: int = Field(description="Matches, counted up to 1000.")
+    more: bool = Field(description="True when there are more than 1000: narrow the search.")
+    page: int
+    page_size: int
+    items: list[OrganizationRow]
+
+
+class DwellingOut(Schema):
+    id: int
+    address: str
+    building: BuildingRef
+    entrance: str
+    floor: int
+    room: str
+    use: str
+    residents: list[ResidenceOut] = Field(description="Living here now.")
+    past_residents: list[ResidenceOut] = Field(description="Who lived here before, newest first.")
+    households: list[HouseholdRef]
+    organizations: list[OrganizationRow] = Field(description="Organisations at these premises.")
+
+
+class RoomOut(Schema):
+    id: int
+    entrance: str
+    room: str
+    use: str
+    households: list[HouseholdRef]
+    occupants: list[PersonRef]
+
+
+class FloorOut(Schema):
+    floor: int
+    dwellings: list[RoomOut]
+
+
+class BuildingOut(BuildingRef):
+    lon: float
+    lat: float
+    floors: list[FloorOut] = Field(description="Floor by floor, top floor first.")
+
+
+class GridOverview(Schema):
+    code: str
+    name: str
+    people: int
+    households: int
+    dwellings: int
+    organizations: int
+    residency: dict[str, int] = Field(description="People by residency code (registered, floating, foreign).")
+    tags: dict[str, int] = Field(description="People by tag code (tags held today).")
