@@ -21,6 +21,17 @@ FIGURES = [
     "POST /api/events, in-process",
     "POST /api/events, runserver",
     "POST /api/events, wsgi-nodelay",
+    "bulk load of the same rows into registry_person",
+    "import_file() of a people ledger (CSV)",
+    "read every person's matching fields",
+    "resolve_identities() over everyone",
+    "Person by primary key (admin)",
+    "Person by primary key (community staff)",
+    *[
+        f"search_people: {kind} ({user})"
+        for kind in ("name prefix", "pinyin initials", "phone", "ID suffix (4)", "full ID", "address")
+        for user in ("admin", "community staff")
+    ],
 ]
 
 
@@ -45,7 +56,18 @@ def test_it_runs_the_quick_benchmarks_and_prints_every_figure():
     assert "=== summary ===" in out
     for name in FIGURES:
         rows = [
-            line for line in out.splitlines() if name in line and re.search(r"\d[\d,]* (events|rows|points)/s", line)
+            line
+            for line in out.splitlines()
+            if name in line and re.search(r"\d[\d,]* (events|rows|points|people|queries)/s", line)
         ]
         assert rows, f"no figure for {name!r} in:\n{out}"
     assert re.search(r"report\(\) \(locate \+ event \+ timeline\).*= \d+\.\d+ x bare INSERT", out), out
+    # The registry: the import beside the bulk load, every ledger row created, its Change rows counted; the
+    # planted duplicates accounted for; each search's median and p99 beside the primary-key lookup's.
+    assert re.search(r"import_file\(\) of a people ledger \(CSV\).*= \d+\.\d+ x bulk load", out), out
+    assert re.search(r"created 2,000, updated 0, merged 0, rejected 0; [\d,]+ Change rows written", out), out
+    assert re.search(r"of 40 planted duplicates \d+ merged and \d+ queued", out), out
+    assert "=== search latency (ms) ===" in out
+    latency = re.findall(r"search_people: .+\s+\d+\s+(\d+\.\d+)\s+(\d+\.\d+)\s+[\d.,]+x the pk lookup", out)
+    assert len(latency) == 12, out
+    assert all(float(p99) >= float(median) > 0 for median, p99 in latency), latency

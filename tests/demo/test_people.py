@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
-from django.db import transaction
 from django.db.models import Count, Q
 from stdnum import numdb
 
-from shequ.demo.history import DEMO_SOURCE, save_people
-from shequ.demo.identifiers import HOMETOWNS, SHENZHEN_CODES, IdNumbers, Phones
+from shequ.demo.history import DEMO_SOURCE
+from shequ.demo.identifiers import HOMETOWNS, SHENZHEN_CODES
 from shequ.demo.residents import age_on
 from shequ.geo.models import Dwelling
-from shequ.registry.actions import bulk_save_people
 from shequ.registry.dictionary import CodeItem
 from shequ.registry.models import Change, Household, Person, PersonTag, Residence
 from shequ.registry.validators import birth_and_gender_from_id, check_id_number, check_phone
@@ -177,49 +174,3 @@ def test_every_record_has_its_history_from_the_demo_source(demo_db):
     with_household = Residence.objects.filter(household__isnull=False).count()
     assert demo.filter(record_type="residence").count() == 4 * residences + with_household + closed
     assert demo.filter(record_type="household", field="head").count() == Household.objects.count()
-
-
-def _history(people: list[Person]) -> list[tuple]:
-    index = {p.pk: n for n, p in enumerate(people)}
-    rows = Change.objects.filter(record_type="person", record_id__in=index).values_list(
-        "record_id", "field", "old_value", "new_value", "source_kind", "source_ref", "actor"
-    )
-    saved = Person.objects.filter(pk__in=index).values_list("pk", "name_initials", "id_tail")
-    return sorted((index[r[0]], *r[1:]) for r in rows) + sorted((index[p[0]], *p[1:]) for p in saved)
-
-
-def _sample() -> list[Person]:
-    import random
-
-    rng = random.Random(5)
-    ids, phones = IdNumbers(rng), Phones(rng)
-    people = []
-    for n in range(30):
-        born = date(1950 + n, 1 + n % 12, 1 + n % 28)
-        gender = "1" if n % 2 else "2"
-        people.append(
-            Person(
-                id_number=ids.make("440304", born, gender) if n % 5 else None,
-                name=f"张{'伟芳娜秀英'[n % 5]}{n}",
-                gender=gender,
-                birth_date=born,
-                phone=phones.mobile() if n % 3 else "",
-                ethnicity="01",
-                residency="registered" if n % 5 else "foreign",
-                hukou_address="广东省深圳市福田区" if n % 5 else "",
-                note="" if n % 5 else "国籍：日本",
-            )
-        )
-    return people
-
-
-def test_save_people_writes_what_the_registrys_bulk_path_writes(db):
-    results = []
-    for save in (save_people, lambda people: bulk_save_people(new=people, changed=[], by=None, source=DEMO_SOURCE)):
-        with transaction.atomic():
-            people = _sample()
-            save(people)
-            results.append(_history(people))
-            transaction.set_rollback(True)
-    assert results[0] == results[1]
-    assert len(results[0]) > 30 * 5
