@@ -12,5 +12,7 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("collection/", include("shequ.collection.urls")),
     path("alerts/", include("shequ.alerts.urls")),
+    path("notices/", include("shequ.notices.urls")),
+    path("audit/", include("shequ.audit.urls")),
     path("", include("shequ.workbench.urls")),
 ]

@@ -59,6 +59,24 @@ def test_the_people_ledger_dry_run_rejects_exactly_the_planted_rows(ledgers):
     assert (Person.objects.count(), Change.objects.count()) == (people, changes)
 
 
+def test_the_shop_ledger_dry_run_rejects_exactly_the_planted_rows(ledgers):
+    planted = manifest(ledgers)[ORGANIZATIONS_FILE]
+    organizations, changes = Organization.objects.count(), Change.objects.count()
+    source = LedgerSource.objects.create(name="市场监管商户", department="市场监管", record_type="organization")
+    report = import_file(ledgers / ORGANIZATIONS_FILE, source=source, by=None, dry_run=True)
+    assert sorted((f.row, f.code, f.column) for f in report.rejections) == sorted(
+        (f["row"], f["code"], f["column"]) for f in planted["faults"]
+    )
+    expected = planted["expected"]
+    assert (report.total, report.created, report.updated, report.unchanged) == (
+        planted["rows"],
+        expected["created"],
+        expected["updated"],
+        expected["unchanged"],
+    )
+    assert (Organization.objects.count(), Change.objects.count()) == (organizations, changes)
+
+
 def test_the_people_ledger_lists_registered_people_aged_seventy_and_over(ledgers):
     book = load_workbook(ledgers / PEOPLE_FILE, read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))

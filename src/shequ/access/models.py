@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     DISTRICT_DISPATCHER = "district_dispatcher", _("District dispatcher")
     UNIT_HANDLER = "unit_handler", _("Unit handler")
     ADMIN = "admin", _("Administrator")
+    AUDITOR = "auditor", _("Auditor")
     SYSTEM = "system", _("External system")
 
 

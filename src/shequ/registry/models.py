@@ -68,6 +68,15 @@ class Person(models.Model):
     # ID number's last four characters, so "search by initials or ID suffix" is one indexed equality.
     name_initials = models.CharField(_("name initials"), max_length=30, blank=True, db_index=True, editable=False)
     id_tail = models.CharField(_("ID number suffix"), max_length=4, blank=True, db_index=True, editable=False)
+    # The resident's own portal account, when they have one (notices and alerts reach them in the portal).
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

@@ -107,6 +107,11 @@ def organizations_for(user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(premises__building__grid__code__startswith=prefix)
 
 
+def person_of(user: User) -> Person | None:
+    """The person a resident's portal account belongs to, if linked."""
+    return Person.objects.current().filter(account=user).first() if user.is_authenticated else None
+
+
 def _get(queryset: QuerySet, pk: Any) -> Any:
     try:
         return queryset.get(pk=pk)
