@@ -45,7 +45,7 @@ def test_it_creates_one_account_per_role_with_the_demo_password(demo_db):
     named = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["jumin", "wanggeyuan", "shequ", "jiedao", "quzhongxin", "chuzhi", "admin"]
+            username__in=["jumin", "wanggeyuan", "shequ", "jiedao", "quzhongxin", "chuzhi", "admin", "shenji"]
         )
     }
     assert {u.role for u in named.values()} == set(Role.values) - {Role.SYSTEM}

@@ -174,3 +174,15 @@ def test_every_record_has_its_history_from_the_demo_source(demo_db):
     with_household = Residence.objects.filter(household__isnull=False).count()
     assert demo.filter(record_type="residence").count() == 4 * residences + with_household + closed
     assert demo.filter(record_type="household", field="head").count() == Household.objects.count()
+
+
+def test_the_resident_accounts_belong_to_people_living_in_the_first_grid_workers_grid(demo_db):
+    from shequ.access.models import Role, User
+    from shequ.registry.queries import people_in, person_of
+
+    worker = User.objects.get(username="wanggeyuan")
+    residents = User.objects.filter(role=Role.RESIDENT)
+    assert residents.exists()
+    for account in residents:
+        person = person_of(account)
+        assert person is not None and people_in(worker.region).filter(pk=person.pk).exists()

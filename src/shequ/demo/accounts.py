@@ -6,21 +6,10 @@ import unicodedata
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from shequ.access.models import Role, User
 
 from .organisation import ACCOUNTS, DEMO_PASSWORD
-
-ROLE_TITLES = {
-    Role.RESIDENT: gettext_lazy("Resident"),
-    Role.GRID_WORKER: gettext_lazy("Grid worker"),
-    Role.COMMUNITY_STAFF: gettext_lazy("Community staff"),
-    Role.STREET_DISPATCHER: gettext_lazy("Street dispatcher"),
-    Role.DISTRICT_DISPATCHER: gettext_lazy("District dispatcher"),
-    Role.UNIT_HANDLER: gettext_lazy("Unit handler"),
-    Role.ADMIN: gettext_lazy("Administrator"),
-}
 
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -44,7 +33,7 @@ def account_rows() -> list[tuple[str, str, str, str]]:
             where = _("the whole district")
         else:
             where = _("residents' portal")
-        rows.append((user.username, DEMO_PASSWORD, str(ROLE_TITLES.get(Role(user.role), user.role)), where))
+        rows.append((user.username, DEMO_PASSWORD, str(Role(user.role).label), where))
     return rows
 
 

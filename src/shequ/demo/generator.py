@@ -28,7 +28,7 @@ from .cast import Cast
 from .geography import GeographySummary
 from .ledgers import Ledger, write_ledgers
 from .organisation import OrganisationSummary, build_organisation
-from .residents import PeopleSummary, build_people
+from .residents import PeopleSummary, build_people, link_resident_accounts
 from .scales import SCALES, Scale
 from .simulation import Simulation
 
@@ -118,6 +118,7 @@ def load(
 
     def residents() -> None:
         summary.people = build_people(seed=seed, today=now.date(), limit=chosen.people_limit)
+        link_resident_accounts()
         say(
             _(
                 "People: %(people)s (%(current)s living here, %(registered)s registered, %(floating)s floating, "

@@ -122,6 +122,7 @@ ACCOUNTS = (
     Account("quzhongxin", Role.DISTRICT_DISPATCHER),
     Account("chuzhi", Role.UNIT_HANDLER),
     Account("admin", Role.ADMIN),
+    Account("shenji", Role.AUDITOR),
 )
 
 
@@ -207,5 +208,6 @@ def _create_users(fake: Faker, *, residents: int) -> int:
     for n, unit in enumerate(units, start=1):
         add("chuzhi", n, Role.UNIT_HANDLER, unit=unit)
     add("admin", 1, Role.ADMIN, is_superuser=True, is_staff=True)
+    add("shenji", 1, Role.AUDITOR)
     User.objects.bulk_create(people, batch_size=1000)
     return len(people)

@@ -481,3 +481,20 @@ def _tag(gen: _Generator, households: list[_Household]) -> dict[str, int]:
     for row in rows:
         counts[row.tag.code] = counts.get(row.tag.code, 0) + 1
     return counts
+
+
+def link_resident_accounts() -> int:
+    """Give the demo's resident accounts (jumin, jumin2 …) a person living in the grid of the first grid worker
+    (wanggeyuan), so notices and alerts reach them in the portal and the worker's follow-up lists include them."""
+    from shequ.access.models import Role, User
+    from shequ.registry.queries import people_in
+
+    accounts = list(User.objects.filter(role=Role.RESIDENT, person__isnull=True).order_by("date_joined", "pk"))
+    worker = User.objects.filter(username="wanggeyuan").select_related("region").first()
+    if not accounts or worker is None or worker.region is None:
+        return 0
+    people = list(people_in(worker.region).filter(account__isnull=True).order_by("pk")[: len(accounts)])
+    for person, account in zip(people, accounts, strict=False):
+        person.account = account
+    Person.objects.bulk_update(people, ["account"])
+    return len(people)
