@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shequ.core.context_processors.platform",
+                "shequ.alerts.context_processors.alert_banner",
             ],
         },
     },
@@ -220,5 +221,20 @@ SHEQU_REOPEN_MAX_SCORE = envint("SHEQU_REOPEN_MAX_SCORE", 2)
 SHEQU_IMPORT_DIR = Path(env("SHEQU_IMPORT_DIR", str(VAR_DIR / "imports")))
 SHEQU_IMPORT_MAX_BYTES = envint("SHEQU_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
 SHEQU_IMPORT_INLINE_ROWS = envint("SHEQU_IMPORT_INLINE_ROWS", 2000)
+# Alert delivery. SMS and voice calls go to a provider-agnostic HTTP gateway (POST JSON signed with HMAC-SHA256 in
+# a header); with no URL they are recorded in the outbox instead of sent. SHEQU_PUBLIC_URL prefixes the
+# acknowledgement links in messages.
+SHEQU_SMS_URL = env("SHEQU_SMS_URL", "")
+SHEQU_SMS_KEY = env("SHEQU_SMS_KEY", "")
+SHEQU_SMS_TIMEOUT = envint("SHEQU_SMS_TIMEOUT", 10)
+SHEQU_PUBLIC_URL = env("SHEQU_PUBLIC_URL", "")
+SHEQU_ALERT_MAX_ATTEMPTS = envint("SHEQU_ALERT_MAX_ATTEMPTS", 5)
+SHEQU_ALERT_RETRY_SECONDS = envint("SHEQU_ALERT_RETRY_SECONDS", 30)
+SHEQU_ALERT_CLAIM_SECONDS = envint("SHEQU_ALERT_CLAIM_SECONDS", 600)
+# Vulnerable residents (these tags) who have not acknowledged an alert after this long go on their grid worker's
+# call-or-visit list.
+SHEQU_ALERT_FOLLOWUP_MINUTES = envint("SHEQU_ALERT_FOLLOWUP_MINUTES", 30)
+SHEQU_ALERT_VULNERABLE_TAGS = envlist("SHEQU_ALERT_VULNERABLE_TAGS", "elderly_alone,empty_nest,disabled")
+SHEQU_NOTICE_ATTACHMENT_MAX_BYTES = envint("SHEQU_NOTICE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 # How long a confirmed or changed value stays fresh (not asked again by collection tasks), in days.
 SHEQU_COLLECTION_FRESH_DAYS = envint("SHEQU_COLLECTION_FRESH_DAYS", 180)

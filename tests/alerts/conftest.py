@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -66,3 +67,40 @@ def draft(by, *, template: str = "typhoon", **area) -> Alert:
 def approved(by, approver, **kwargs) -> Alert:
     alert = actions.submit(draft(by, **kwargs), by=by)
     return actions.approve(alert, by=approver)
+
+
+# --- delivery: a small neighbourhood in C1 (G1, G2) and one outside (C3) ---------------------------------
+
+
+@dataclass
+class Town:
+    reader: Person  # G1: phone and a portal account (world.resident), lives alone and is elderly
+    texter: Person  # G1: phone only
+    silent: Person  # G1: no phone, no account, disabled
+    east: Person  # G2: phone, disabled
+    outside: Person  # C3: phone (not in a C1 alert)
+    shop: Organization  # G1: contact phone
+    b1: Building
+
+
+def tagged(person: Person, code: str) -> None:
+    registry.tag(person, code, since=date(2024, 1, 1), by=None, source=registry.MANUAL)
+
+
+@pytest.fixture
+def town(world: World) -> Town:
+    b1 = building_at(world.g1, 114.052, 22.545)
+    b2 = building_at(world.g2, 114.057, 22.545)
+    b3 = building_at(world.g3, 114.052, 22.555)
+    reader = resident_in(b1, phone="13800000001")
+    Person.objects.filter(pk=reader.pk).update(account=world.resident)  # no registry action links accounts yet
+    reader.refresh_from_db()
+    tagged(reader, "elderly_alone")
+    texter = resident_in(b1, phone="13800000002")
+    silent = resident_in(b1)
+    tagged(silent, "disabled")
+    east = resident_in(b2, phone="13800000004")
+    tagged(east, "disabled")
+    outside = resident_in(b3, phone="13800000005")
+    shop = organization_in(b1, phone="075500000001")
+    return Town(reader=reader, texter=texter, silent=silent, east=east, outside=outside, shop=shop, b1=b1)

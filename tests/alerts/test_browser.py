@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from shequ.alerts.models import Alert, State
+from shequ.alerts import delivery
+from shequ.alerts.models import Alert, OutboxMessage, State
+from shequ.events.models import Event
 from tests.browser import log_in, screenshot
 
-from .conftest import building_at, resident_in
+from .conftest import approved, building_at, resident_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,3 +60,24 @@ def test_it_draws_a_polygon_and_a_second_person_approves(browser_page, live_serv
     page.goto(f"{live_server.url}/alerts/")
     assert page.locator(f"[data-alert='{alert.pk}'] [data-state]").inner_text() == "已发布"
     screenshot(page, "alerts-list")
+
+
+def test_a_resident_answers_from_the_sms_link_on_a_phone(browser_page, live_server, world, staff_c1b, town, settings):
+    settings.SHEQU_PUBLIC_URL = live_server.url
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    delivery.fan_out(alert)
+    delivery.send_due()
+    text = OutboxMessage.objects.get(to="13800000002").text
+    link = text[text.index(live_server.url) :]
+    page.goto(link)
+    assert alert.headline in page.inner_text("h2")
+    buttons = page.locator("[data-answer]")
+    assert buttons.count() == 3
+    assert all(buttons.nth(i).bounding_box()["height"] >= 44 for i in range(3))  # thumb-sized on a phone
+    with page.expect_navigation():
+        page.click("[data-answer=need_help]")
+    assert page.locator("[data-answered=need_help]").count() == 1
+    screenshot(page, "alerts-answer-link-phone")
+    assert Event.objects.filter(level__code="urgent").count() == 1

@@ -29,7 +29,7 @@ from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo.models import LEVEL_ORDER, Region
 
-from . import cap, targeting
+from . import cap, targeting, tasks
 from .models import (
     Alert,
     AlertEntry,
@@ -353,6 +353,7 @@ def approve(alert: Alert, *, by: User) -> Alert:
     cap.to_xml(alert)
     _supersede(alert)
     _log(alert, "approve", by, State.PENDING)
+    tasks.enqueue_fan_out(alert)
     return alert
 
 
@@ -501,4 +502,5 @@ def import_cap(data: bytes, *, by: User | None, source: str = "") -> Alert:
         alert.save()
         _supersede(alert)
         _log(alert, "auto_publish", None, State.DRAFT, rule.name)
+        tasks.enqueue_fan_out(alert)
     return alert

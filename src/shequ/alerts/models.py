@@ -225,6 +225,9 @@ class Alert(models.Model):
     target_organizations = models.PositiveIntegerField(_("organisations"), default=0)
     target_contacts = models.PositiveIntegerField(_("contact points"), default=0)
 
+    # --- delivery: set when every recipient has a Delivery row (a worker re-runs fan-out until then)
+    fanned_out_at = models.DateTimeField(_("fanned out at"), null=True, blank=True)
+
     objects = AlertQuerySet.as_manager()
 
     # Fields a draft may change through actions.edit; everything else is set by the workflow.
@@ -362,3 +365,156 @@ class UpstreamRule(models.Model):
         if self.event and self.event not in event:
             return False
         return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[self.min_severity]
+
+
+# --- delivery per recipient (docs/alerts.md "Delivery") ---------------------------------------------
+
+
+class DeliveryChannel(models.TextChoices):
+    IN_APP = "in_app", _("In the portal")
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
+    EMAIL = "email", _("Email")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", pgettext_lazy("alert", "Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+# A recipient counts as reached once a channel reports sent or delivered (or they answered).
+REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.ACKNOWLEDGED)
+
+
+class Ack(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    SAFE = "safe", _("I am safe")
+    NEED_HELP = "need_help", _("I need help")
+
+
+class AckChannel(models.TextChoices):
+    LINK = "link", _("Link in the message")
+    PORTAL = "portal", _("Resident portal")
+    FOLLOW_UP = "follow_up", _("Grid worker follow-up")
+
+
+class Delivery(models.Model):
+    """One alert to one recipient on one channel: a resident (``person``) or an organisation's contact.
+
+    Rows are made by ``delivery.fan_out`` (idempotent through the unique constraints) and claimed by a worker
+    with a conditional update ``queued -> sending`` before anything is sent, so no message goes out twice.
+    An answer (收到 / 已安全 / 需要帮助) is kept on every row of that recipient for that alert.
+    """
+
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="deliveries")
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The recipient's grid when the alert went out: the board groups by it and grid workers are scoped by it.
+    grid_code = models.CharField(_("grid code"), max_length=15, blank=True, db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel.choices)
+    address = models.CharField(_("address"), max_length=254, blank=True, help_text=_("Phone number or email"))
+    status = models.CharField(_("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("alert", "sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    ack = models.CharField(_("answer"), max_length=10, choices=Ack.choices, blank=True)
+    ack_channel = models.CharField(_("answered through"), max_length=10, choices=AckChannel.choices, blank=True)
+    acknowledged_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    help_event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("help event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "person", "channel"], condition=Q(person__isnull=False), name="delivery_person_once"
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "organization", "channel"],
+                condition=Q(organization__isnull=False),
+                name="delivery_organization_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | Q(organization__isnull=True), name="delivery_one_recipient"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["alert", "grid_code"], name="delivery_alert_grid"),
+            models.Index(fields=["person", "alert"], name="delivery_person_alert"),
+        ]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.channel} {self.address or self.person_id} {self.status}"
+
+
+class OutboxMessage(models.Model):
+    """What the local gateway would have sent (no SHEQU_SMS_URL set): the demo and tests read it here."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="outbox")
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel.choices)
+    to = models.CharField(_("recipient address"), max_length=254)
+    text = models.TextField(_("text"))
+    at = models.DateTimeField(_("time"), default=clock.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.to}"
+
+
+class Outcome(models.TextChoices):
+    REACHED_SAFE = "reached_safe", _("Reached, safe")
+    REACHED_NEEDS_HELP = "reached_help", _("Reached, needs help")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+class FollowUp(models.Model):
+    """A grid worker's call or visit to a vulnerable resident who did not answer an alert: one row per try."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="follow_ups")
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["alert", "person"], name="followup_alert_person")]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.person_id} {self.outcome}"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from shequ.access.models import User
+from shequ.access.models import Role, User
 from shequ.access.scopes import area_prefix
 from shequ.core.errors import NotFound
+from shequ.registry.queries import person_of
 
-from .models import Alert, AlertTemplate, State
+from .models import Alert, AlertTemplate, Delivery, MsgType, State
 
 
 def alerts_for(user: User) -> QuerySet[Alert]:
@@ -45,3 +46,29 @@ def current_public_alerts() -> QuerySet[Alert]:
 
 def templates() -> QuerySet[AlertTemplate]:
     return AlertTemplate.objects.filter(active=True)
+
+
+# --- a resident's own alerts (portal inbox and banner) ---------------------------------------------------
+
+
+def inbox_for(user: User) -> QuerySet[Alert]:
+    """Alerts delivered to the resident behind this portal account, newest first, with their answer."""
+    person = person_of(user)
+    mine = Delivery.objects.filter(person=person, alert_id=OuterRef("pk"))
+    alerts = (
+        Alert.objects.filter(Exists(mine), state=State.APPROVED)
+        .annotate(
+            answer=Subquery(mine.exclude(ack="").values("ack")[:1]),
+            answered_at=Subquery(mine.exclude(ack="").values("acknowledged_at")[:1]),
+        )
+        .order_by("-sent", "-id")
+    )
+    return alerts if person is not None else alerts.none()  # none() after annotate: callers may filter on answer
+
+
+def banner_for(user: User) -> Alert | None:
+    """The newest alert in force the resident has not answered yet (cancels are news, not questions)."""
+    if not user.is_authenticated or user.role != Role.RESIDENT:
+        return None
+    current = Alert.objects.current().exclude(msg_type=MsgType.CANCEL)
+    return inbox_for(user).filter(pk__in=current.values("pk"), answer__isnull=True).first()

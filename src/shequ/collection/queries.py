@@ -30,7 +30,7 @@ NOT_COLLECTED = frozenset({"person.tags", "person.note"})
 
 
 def fresh_days() -> int:
-    return int(getattr(settings, "SHEQU_COLLECTION_FRESH_DAYS", 180))
+    return settings.SHEQU_COLLECTION_FRESH_DAYS
 
 
 def fresh_since(at: datetime | None = None) -> datetime:

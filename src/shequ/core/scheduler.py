@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines"]
+PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines", "shequ.alerts.tasks.send_deliveries"]
 
 
 def tick() -> None:

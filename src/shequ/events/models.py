@@ -120,6 +120,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     DEVICE = "device", _("Device")
     DEPARTMENT = "department", _("Department")
+    ALERT = "alert", _("Emergency alert")  # a resident answered an alert with "I need help"
 
 
 class Status(models.TextChoices):

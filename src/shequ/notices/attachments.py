@@ -13,7 +13,6 @@ from shequ.core.errors import InvalidInput
 
 MAX_ATTACHMENTS = 10
 # 20 MB unless SHEQU_NOTICE_ATTACHMENT_MAX_BYTES says otherwise.
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc/.xls/.ppt
 ZIP = b"PK\x03\x04"  # the container of .docx/.xlsx/.pptx
@@ -37,7 +36,7 @@ OOXML_PART = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "SHEQU_NOTICE_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.SHEQU_NOTICE_ATTACHMENT_MAX_BYTES
 
 
 def _refuse(name: str) -> InvalidInput:

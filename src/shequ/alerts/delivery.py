@@ -1,0 +1,396 @@
+"""Delivery of approved alerts per recipient: fan-out, sending with retries, answers (收到 / 已安全 / 需要帮助).
+
+    approve -> (after commit) fan_out: one Delivery per resident and channel, organisation contacts by SMS
+    send_due: claim queued -> sending (conditional UPDATE), send, then sent | queued again later | failed
+    acknowledge: the answer on every row of that recipient; 需要帮助 reports one urgent event
+
+Fan-out is idempotent: rows are inserted in chunks with ``ignore_conflicts`` against the unique constraints, so a
+re-run after a crash adds only what is missing. Nothing is sent twice: a row is sent only by the worker whose
+conditional update moved it from queued to sending; a row left in sending by a dead worker is marked failed,
+not resent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from shequ.access.models import User
+from shequ.core import clock
+from shequ.core.errors import DomainError, InvalidInput, NotFound
+from shequ.events import actions as events
+from shequ.events.models import Channel, Event, Level
+from shequ.geo.models import Region
+from shequ.registry.models import Person, PersonTag
+from shequ.registry.queries import current_residences, person_of
+
+from . import gateway, targeting
+from .models import (
+    Ack,
+    AckChannel,
+    Alert,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    MsgType,
+    State,
+)
+
+log = logging.getLogger(__name__)
+
+ACK_SALT = "shequ.alerts.ack"
+HELP_CHANNEL = Channel.ALERT
+
+
+def max_attempts() -> int:
+    return settings.SHEQU_ALERT_MAX_ATTEMPTS
+
+
+def retry_base_seconds() -> int:
+    return settings.SHEQU_ALERT_RETRY_SECONDS
+
+
+def claim_timeout_seconds() -> int:
+    return settings.SHEQU_ALERT_CLAIM_SECONDS
+
+
+def vulnerable_tags() -> list[str]:
+    return settings.SHEQU_ALERT_VULNERABLE_TAGS
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failed ones: base, 2 x base, 4 x base ..."""
+    return timedelta(seconds=retry_base_seconds() * 2 ** max(attempts - 1, 0))
+
+
+# --- tokens and texts ---------------------------------------------------------------------------------
+
+
+def ack_token(delivery: Delivery) -> str:
+    return signing.Signer(salt=ACK_SALT).sign(signing.b62_encode(delivery.pk))
+
+
+def delivery_for_token(token: str) -> Delivery:
+    """The delivery a link names; a forged or mangled token is simply not found."""
+    try:
+        pk = signing.b62_decode(signing.Signer(salt=ACK_SALT).unsign(token))
+        return Delivery.objects.select_related("alert", "person").get(pk=pk)
+    except (signing.BadSignature, Delivery.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def ack_url(delivery: Delivery) -> str:
+    return settings.SHEQU_PUBLIC_URL.rstrip("/") + reverse("alerts:ack", args=[ack_token(delivery)])
+
+
+def callback_url() -> str:
+    return settings.SHEQU_PUBLIC_URL.rstrip("/") + reverse("alerts:delivery_callback")
+
+
+def message_text(delivery: Delivery) -> str:
+    """The SMS/voice/email text: sender, headline, what to do, and (SMS, email) the answer link."""
+    alert = delivery.alert
+    with translation.override(settings.LANGUAGE_CODE):
+        sender = alert.sender_name or _("Community alert")
+        if alert.msg_type == MsgType.CANCEL:
+            return _("[%(sender)s] Cancelled: %(headline)s. %(note)s") % {
+                "sender": sender,
+                "headline": alert.headline,
+                "note": alert.note,
+            }
+        text = _("[%(sender)s] %(headline)s. %(instruction)s") % {
+            "sender": sender,
+            "headline": alert.headline,
+            "instruction": alert.instruction[:120],
+        }
+        if delivery.channel in (DeliveryChannel.SMS, DeliveryChannel.EMAIL):
+            text += " " + _("Answer: %(link)s") % {"link": ack_url(delivery)}
+        return text
+
+
+# --- fan-out ------------------------------------------------------------------------------------------
+
+
+def _open_tag(codes: list[str]) -> QuerySet[PersonTag]:
+    today = clock.now().date()
+    return PersonTag.objects.filter(tag__code__in=codes, since__lte=today).filter(
+        Q(until__isnull=True) | Q(until__gt=today)
+    )
+
+
+def _person_rows(person_id: int, phone: str, account_id, email: str, grid: str, vulnerable: bool, now: datetime):
+    common = {"person_id": person_id, "grid_code": grid or "", "created_at": now}
+    if account_id:
+        # In the portal it is there at once: inbox and banner read these rows.
+        yield Delivery(
+            **common, channel=DeliveryChannel.IN_APP, status=DeliveryStatus.DELIVERED, sent_at=now, delivered_at=now
+        )
+    if phone:
+        yield Delivery(**common, channel=DeliveryChannel.SMS, address=phone, next_attempt_at=now)
+        if vulnerable:
+            # Someone elderly or disabled may not read a text message: a call too.
+            yield Delivery(**common, channel=DeliveryChannel.VOICE, address=phone, next_attempt_at=now)
+    if email:
+        yield Delivery(**common, channel=DeliveryChannel.EMAIL, address=email, next_attempt_at=now)
+
+
+def fan_out(alert: Alert, *, chunk: int = 1000) -> int:
+    """Make the Delivery rows of an approved alert; returns how many were new. Safe to run any number of times."""
+    alert = Alert.objects.get(pk=alert.pk)
+    if alert.state != State.APPROVED:
+        return 0
+    before = Delivery.objects.filter(alert=alert).count()
+    target = targeting.resolve(targeting.Area.of(alert))
+    building_ids = target.buildings.values("pk")
+    grid = (
+        current_residences()
+        .filter(person_id=OuterRef("pk"), dwelling__building_id__in=building_ids)
+        .order_by("start", "pk")
+        .values("dwelling__building__grid__code")[:1]
+    )
+    people = (
+        target.residents.annotate(
+            grid=Subquery(grid),
+            vulnerable=Exists(_open_tag(vulnerable_tags()).filter(person_id=OuterRef("pk"))),
+        )
+        .order_by("pk")
+        .values_list("pk", "phone", "account_id", "account__email", "grid", "vulnerable")
+    )
+    # Keyset chunks: each one its own transaction, so a crash keeps what was done and a re-run continues.
+    last = 0
+    while rows := list(people.filter(pk__gt=last)[:chunk]):
+        now = clock.now()
+        batch = [d for row in rows for d in _person_rows(*row, now=now)]
+        for d in batch:
+            d.alert = alert
+        with transaction.atomic():
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+        last = rows[-1][0]
+
+    organizations = (
+        target.organizations.exclude(contact_phone="")
+        .order_by("pk")
+        .values_list("pk", "contact_phone", "premises__building__grid__code")
+    )
+    last = 0
+    while contacts := list(organizations.filter(pk__gt=last)[:chunk]):
+        now = clock.now()
+        batch = [
+            Delivery(
+                alert=alert,
+                organization_id=pk,
+                grid_code=grid or "",
+                channel=DeliveryChannel.SMS,
+                address=phone,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for pk, phone, grid in contacts
+        ]
+        with transaction.atomic():
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+        last = contacts[-1][0]
+
+    Alert.objects.filter(pk=alert.pk, fanned_out_at__isnull=True).update(fanned_out_at=clock.now())
+    return Delivery.objects.filter(alert=alert).count() - before
+
+
+def alerts_to_fan_out() -> QuerySet[Alert]:
+    """Approved alerts whose fan-out never finished (the task was lost, or the worker died), still worth sending."""
+    now = clock.now()
+    return Alert.objects.filter(
+        Q(expires__isnull=True) | Q(expires__gt=now),
+        state=State.APPROVED,
+        fanned_out_at__isnull=True,
+        superseded_by__isnull=True,
+    ).order_by("approved_at", "id")
+
+
+# --- sending ------------------------------------------------------------------------------------------
+
+
+def _still_to_send(alert: Alert, now: datetime) -> bool:
+    if alert.state != State.APPROVED or alert.superseded_by_id is not None:
+        return False
+    return alert.expires is None or alert.expires > now
+
+
+def release_stale(now: datetime | None = None) -> int:
+    """Rows a dead worker left in ``sending``: it may or may not have sent them, so they fail rather than go twice."""
+    now = now or clock.now()
+    cutoff = now - timedelta(seconds=claim_timeout_seconds())
+    return Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff).update(
+        status=DeliveryStatus.FAILED, last_error="worker stopped during the send; not resent to avoid a duplicate"
+    )
+
+
+def send_one(pk: int) -> str:
+    """Claim and send one delivery; returns its new status ("" if another worker had it)."""
+    now = clock.now()
+    claimed = Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return ""
+    delivery = Delivery.objects.select_related("alert").get(pk=pk)
+    mine = Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING)
+    if not _still_to_send(delivery.alert, now):
+        mine.update(status=DeliveryStatus.FAILED, last_error="the alert was replaced, cancelled or expired first")
+        return DeliveryStatus.FAILED
+    message = gateway.Message(
+        delivery_id=delivery.pk,
+        channel=delivery.channel,
+        to=delivery.address,
+        text=message_text(delivery),
+        subject=delivery.alert.headline,
+        callback=callback_url(),
+    )
+    try:
+        ref = gateway.send(message)
+    except gateway.SendError as e:
+        if e.permanent or delivery.attempts >= max_attempts():
+            mine.update(status=DeliveryStatus.FAILED, last_error=str(e)[:1000], next_attempt_at=None)
+            return DeliveryStatus.FAILED
+        mine.update(
+            status=DeliveryStatus.QUEUED, last_error=str(e)[:1000], next_attempt_at=now + backoff(delivery.attempts)
+        )
+        return DeliveryStatus.QUEUED
+    # Filtered on sending: an answer that came in meanwhile (acknowledged) is not overwritten.
+    mine.update(status=DeliveryStatus.SENT, sent_at=clock.now(), provider_ref=ref, last_error="")
+    return DeliveryStatus.SENT
+
+
+def send_due(*, limit: int = 500) -> int:
+    """Send what is due now, oldest first; returns how many went out."""
+    now = clock.now()
+    release_stale(now)
+    due = (
+        Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(send_one(pk) == DeliveryStatus.SENT for pk in list(due))
+
+
+@transaction.atomic
+def provider_report(*, ref: str, status: str, error: str = "") -> bool:
+    """The gateway's delivery report. Unknown refs and late reports on answered rows change nothing."""
+    try:
+        pk = int(ref)
+    except (TypeError, ValueError):
+        return False
+    rows = Delivery.objects.filter(pk=pk, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])
+    if status == "delivered":
+        return bool(rows.update(status=DeliveryStatus.DELIVERED, delivered_at=clock.now()))
+    if status == "failed":
+        return bool(rows.update(status=DeliveryStatus.FAILED, last_error=error[:1000] or "failed (provider)"))
+    return False
+
+
+# --- answers ------------------------------------------------------------------------------------------
+
+
+def _help_place(person: Person, grid_code: str) -> dict:
+    """Where help is needed: the resident's dwelling (in the alert's grid if they have several), else the grid."""
+    homes = current_residences().filter(person=person).select_related("dwelling__building__grid").order_by("start")
+    home = (homes.filter(dwelling__building__grid__code=grid_code).first() if grid_code else None) or homes.first()
+    if home is not None:
+        building = home.dwelling.building
+        return {
+            "lon": building.lon,
+            "lat": building.lat,
+            "address": f"{building.address} {home.dwelling.room}".strip(),
+            "region": building.grid,
+        }
+    region = Region.objects.filter(code=grid_code).first() if grid_code else None
+    return {"lon": None, "lat": None, "address": "", "region": region}
+
+
+def request_help(alert: Alert, person: Person, *, by: User | None, note: str = "") -> Event | None:
+    """One urgent event per resident and alert, at their dwelling; a second request returns the first event."""
+    known = (
+        Delivery.objects.filter(alert=alert, person=person, help_event__isnull=False)
+        .values_list("help_event_id", flat=True)
+        .first()
+    )
+    if known:
+        return Event.objects.get(pk=known)
+    grid_code = (
+        Delivery.objects.filter(alert=alert, person=person).exclude(grid_code="").values_list("grid_code", flat=True)
+    ).first() or ""
+    place = _help_place(person, grid_code)
+    level = Level.objects.filter(code="urgent").first() or Level.objects.order_by("-rank").first()
+    names = {"headline": alert.headline, "name": person.name}
+    description = _("Alert “%(headline)s”: %(name)s asked for help.") % names
+    if note:
+        description += " " + note
+    kwargs = {
+        "by": by if by is not None and by.is_authenticated else None,
+        "channel": HELP_CHANNEL,
+        "description": description[:1000],
+        "level": level,
+        "address": place["address"],
+        "reporter_name": person.name,
+        "reporter_phone": person.phone,
+        "source_ref": f"alert-{alert.pk}-person-{person.pk}",
+    }
+    try:
+        with transaction.atomic():
+            if place["lon"] is not None:
+                try:
+                    with transaction.atomic():
+                        event = events.report(**kwargs, lon=place["lon"], lat=place["lat"])
+                except InvalidInput:  # the building's point is off the grids: place it by its grid instead
+                    event = events.report(**kwargs, region=place["region"])
+            else:
+                event = events.report(**kwargs, region=place["region"])
+    except DomainError:
+        # The answer itself must stand; the grid worker's follow-up list still shows the person.
+        log.exception("alert %s: no help event for person %s", alert.pk, person.pk)
+        return None
+    Delivery.objects.filter(alert=alert, person=person).update(help_event=event)
+    return event
+
+
+@transaction.atomic
+def acknowledge(delivery: Delivery, *, answer: str, channel: str, by: User | None = None) -> Delivery:
+    """The recipient's answer, kept on all their rows for the alert (any channel answers for all).
+    A later answer replaces an earlier one; 需要帮助 reports one urgent event, however often it is given."""
+    if answer not in Ack.values:
+        raise InvalidInput(_("Choose one of the answers."), field="answer")
+    if channel not in AckChannel.values:
+        raise InvalidInput(_("Unknown answer channel."), field="channel")
+    alert = delivery.alert
+    if alert.state != State.APPROVED:
+        raise NotFound()
+    if delivery.person_id is not None:
+        rows = Delivery.objects.filter(alert=alert, person_id=delivery.person_id)
+    else:
+        rows = Delivery.objects.filter(pk=delivery.pk)
+    list(rows.select_for_update())
+    rows.update(ack=answer, ack_channel=channel, acknowledged_at=clock.now(), status=DeliveryStatus.ACKNOWLEDGED)
+    if answer == Ack.NEED_HELP and delivery.person_id is not None:
+        request_help(alert, Person.objects.get(pk=delivery.person_id), by=by)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def acknowledge_in_portal(alert_pk, *, user: User, answer: str) -> Delivery:
+    """A resident answers in the portal: through any of their own deliveries of that alert."""
+    person = person_of(user)
+    delivery = (
+        Delivery.objects.filter(person=person, alert_id=alert_pk).select_related("alert").order_by("id").first()
+        if person is not None
+        else None
+    )
+    if delivery is None:
+        raise NotFound()
+    return acknowledge(delivery, answer=answer, channel=AckChannel.PORTAL, by=user)

@@ -1,0 +1,187 @@
+"""Fan-out and sending: idempotent rows, nothing sent twice (re-runs, a crash, a dead worker), back-off, stop rules."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from shequ.alerts import actions, delivery
+from shequ.alerts.models import Alert, Delivery, DeliveryChannel, DeliveryStatus, OutboxMessage
+from shequ.core import clock
+from shequ.core.errors import PermissionDenied
+
+from .conftest import approved, draft
+
+pytestmark = pytest.mark.django_db
+
+
+def _key(row: tuple) -> tuple:
+    return tuple("" if v is None else str(v) for v in row)
+
+
+def _rows(alert: Alert) -> list[tuple]:
+    rows = Delivery.objects.filter(alert=alert).values_list(
+        "person_id", "organization_id", "channel", "address", "status"
+    )
+    return sorted(rows, key=_key)
+
+
+def _c1_alert(world, staff_c1b) -> Alert:
+    return approved(world.community_staff, staff_c1b, regions=[world.c1])
+
+
+def test_it_fans_out_one_row_per_recipient_and_channel(world, staff_c1b, town):
+    alert = _c1_alert(world, staff_c1b)
+    assert delivery.fan_out(alert) == 7
+    expected = [
+        (town.reader.pk, None, "in_app", "", "delivered"),
+        (town.reader.pk, None, "sms", "13800000001", "queued"),
+        (town.reader.pk, None, "voice", "13800000001", "queued"),  # elderly, alone: a call as well
+        (town.texter.pk, None, "sms", "13800000002", "queued"),
+        (town.east.pk, None, "sms", "13800000004", "queued"),
+        (town.east.pk, None, "voice", "13800000004", "queued"),
+        (None, town.shop.pk, "sms", "0755-00000001", "queued"),
+    ]
+    assert _rows(alert) == sorted(expected, key=_key)
+    grids = dict(Delivery.objects.filter(alert=alert, channel="sms").values_list("address", "grid_code"))
+    assert grids == {
+        "13800000001": world.g1.code,
+        "13800000002": world.g1.code,
+        "13800000004": world.g2.code,
+        "0755-00000001": world.g1.code,
+    }
+    alert.refresh_from_db()
+    assert alert.fanned_out_at is not None
+
+
+def test_running_fan_out_twice_adds_nothing_and_sends_nothing_twice(world, staff_c1b, town):
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert, chunk=1)
+    assert delivery.send_due() == 6
+    before = _rows(alert)
+    assert delivery.fan_out(alert, chunk=1) == 0
+    assert delivery.send_due() == 0
+    assert _rows(alert) == before
+    assert OutboxMessage.objects.count() == 6
+    assert sorted(OutboxMessage.objects.values_list("delivery_id", flat=True)) == sorted(
+        Delivery.objects.filter(alert=alert).exclude(channel="in_app").values_list("pk", flat=True)
+    )
+
+
+def test_a_crash_mid_way_resumes_without_duplicates(world, staff_c1b, town):
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert, chunk=1)
+    # The state a crash after the first chunks leaves: some rows made and partly sent, the alert not marked done.
+    keep = list(Delivery.objects.filter(alert=alert, person=town.reader).values_list("pk", flat=True))
+    Delivery.objects.filter(alert=alert).exclude(pk__in=keep).delete()
+    Alert.objects.filter(pk=alert.pk).update(fanned_out_at=None)
+    assert delivery.send_due(limit=1) == 1
+    first = OutboxMessage.objects.get()
+
+    # The worker comes back: it finishes the fan-out and sends the rest, each once.
+    out = io.StringIO()
+    call_command("send_deliveries", "--once", stdout=out)
+    assert out.getvalue().strip() == "fanned out 4, sent 5"
+    assert Delivery.objects.filter(alert=alert).count() == 7
+    sent = list(OutboxMessage.objects.values_list("delivery_id", flat=True))
+    assert len(sent) == len(set(sent)) == 6
+    assert sent[0] == first.delivery_id
+    assert set(Delivery.objects.filter(alert=alert).values_list("status", flat=True)) == {"sent", "delivered"}
+    alert.refresh_from_db()
+    assert alert.fanned_out_at is not None
+
+
+def test_a_row_claimed_by_another_worker_is_not_sent(world, staff_c1b, town):
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    row = Delivery.objects.filter(alert=alert, channel="sms").first()
+    Delivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now())
+    assert delivery.send_one(row.pk) == ""
+    assert not OutboxMessage.objects.filter(delivery=row).exists()
+
+
+def test_a_row_left_sending_by_a_dead_worker_fails_instead_of_going_twice(world, staff_c1b, town, settings):
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 60
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    row = Delivery.objects.filter(alert=alert, channel="sms").first()
+    Delivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now())
+    with clock.frozen(clock.now() + timedelta(seconds=30)):
+        delivery.send_due()
+        assert Delivery.objects.get(pk=row.pk).status == DeliveryStatus.SENDING
+    with clock.frozen(clock.now() + timedelta(seconds=61)):
+        delivery.send_due()
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.FAILED
+    assert "not resent" in row.last_error
+    assert not OutboxMessage.objects.filter(delivery=row).exists()
+
+
+def test_approval_enqueues_the_fan_out_after_commit(world, staff_c1b, town, django_capture_on_commit_callbacks):
+    alert = actions.submit(draft(world.community_staff, regions=[world.c1]), by=world.community_staff)
+    assert not Delivery.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        actions.approve(alert, by=staff_c1b)
+    assert len(callbacks) == 1
+    # The immediate backend ran both tasks: rows made and the text messages sent.
+    assert Delivery.objects.filter(alert=alert).count() == 7
+    assert OutboxMessage.objects.count() == 6
+
+
+def test_a_refused_approval_enqueues_nothing(world, django_capture_on_commit_callbacks, town):
+    alert = actions.submit(draft(world.community_staff, regions=[world.c1]), by=world.community_staff)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(PermissionDenied):
+        actions.approve(alert, by=world.community_staff)  # the composer: refused
+    assert callbacks == []
+    assert not Delivery.objects.exists()
+
+
+def test_the_text_carries_the_headline_and_a_signed_answer_link(world, staff_c1b, town, settings):
+    settings.SHEQU_PUBLIC_URL = "https://shequ.example.cn"
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    delivery.send_due()
+    sms = OutboxMessage.objects.get(to="13800000002", channel="sms")
+    assert alert.headline in sms.text
+    link = sms.text.split("https://shequ.example.cn", 1)[1]
+    assert link.startswith("/alerts/ack/")
+    token = link.removeprefix("/alerts/ack/").rstrip("/")
+    assert delivery.delivery_for_token(token) == sms.delivery
+    voice = OutboxMessage.objects.get(to="13800000004", channel="voice")
+    assert "/alerts/ack/" not in voice.text  # nobody can click a phone call
+
+
+def test_email_goes_through_django_mail(world, staff_c1b, town):
+    world.resident.email = "reader@example.cn"
+    world.resident.save()
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    delivery.send_due()
+    assert [m.to for m in mail.outbox] == [["reader@example.cn"]]
+    assert mail.outbox[0].subject == alert.headline
+    assert "/alerts/ack/" in mail.outbox[0].body
+    assert Delivery.objects.get(alert=alert, channel=DeliveryChannel.EMAIL).status == DeliveryStatus.SENT
+
+
+def test_a_replaced_alert_stops_sending(world, staff_c1b, town):
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    update = actions.submit(actions.update(alert, by=world.community_staff), by=world.community_staff)
+    actions.approve(update, by=staff_c1b)
+    assert delivery.send_due() == 0
+    assert not OutboxMessage.objects.exists()
+    assert set(Delivery.objects.filter(alert=alert).exclude(channel="in_app").values_list("status", flat=True)) == {
+        "failed"
+    }
+    # The update itself goes out to the same people.
+    assert delivery.fan_out(update) == 7
+
+
+def test_a_draft_fans_out_nothing(world, town):
+    alert = draft(world.community_staff, regions=[world.c1])
+    assert delivery.fan_out(alert) == 0
+    assert not Delivery.objects.exists()

@@ -1,0 +1,178 @@
+"""The SMS/voice gateway's wire format against a real local HTTP server; retries, back-off and the callback."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from shequ.alerts import delivery, gateway
+from shequ.alerts.models import Delivery, DeliveryStatus, OutboxMessage
+from shequ.core import clock
+
+from .conftest import approved
+
+pytestmark = pytest.mark.django_db
+
+KEY = "test-gateway-key"
+
+
+@dataclass
+class Gateway:
+    """A provider stand-in: answers each POST with the next status of ``replies`` (then 200) and keeps them."""
+
+    url: str
+    replies: list[int] = field(default_factory=list)
+    received: list[dict] = field(default_factory=list)
+
+
+@pytest.fixture
+def provider(settings) -> Iterator[Gateway]:
+    state = Gateway(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            status = state.replies.pop(0) if state.replies else 200
+            payload = json.dumps({"id": f"p-{len(state.received)}"} if status == 200 else {"error": "busy"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args) -> None:  # keep the test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/sms/send"
+    settings.SHEQU_SMS_URL = state.url
+    settings.SHEQU_SMS_KEY = KEY
+    settings.SHEQU_SMS_TIMEOUT = 5
+    settings.SHEQU_PUBLIC_URL = "https://shequ.example.cn"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def one_sms(world, staff_c1b, town) -> Delivery:
+    """An alert over C1 whose only due delivery is the SMS to the texter (the others are put aside)."""
+    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    delivery.fan_out(alert)
+    target = Delivery.objects.get(alert=alert, address="13800000002")
+    Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).exclude(pk=target.pk).update(
+        status=DeliveryStatus.FAILED
+    )
+    return target
+
+
+def test_it_posts_signed_json(provider, one_sms):
+    assert delivery.send_due() == 1
+    [request] = provider.received
+    assert request["path"] == "/sms/send"
+    assert request["headers"]["Content-Type"] == "application/json; charset=utf-8"
+    body = json.loads(request["body"])
+    assert set(body) == {"to", "text", "ref", "callback", "channel"}
+    assert (body["to"], body["ref"], body["channel"]) == ("13800000002", str(one_sms.pk), "sms")
+    assert body["callback"] == "https://shequ.example.cn/alerts/delivery/callback/"
+    assert one_sms.alert.headline in body["text"]
+    assert "https://shequ.example.cn/alerts/ack/" in body["text"]
+    expected = "sha256=" + hmac.new(KEY.encode(), request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"][gateway.SIGNATURE_HEADER] == expected
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.provider_ref, one_sms.attempts) == (DeliveryStatus.SENT, "p-1", 1)
+    assert not OutboxMessage.objects.exists()  # a gateway is set: nothing goes to the local outbox
+
+
+def test_a_5xx_is_retried_with_exponential_back_off(provider, one_sms, settings):
+    settings.SHEQU_ALERT_RETRY_SECONDS = 30
+    provider.replies = [503, 502]
+    t0 = clock.now()
+    with clock.frozen(t0):
+        assert delivery.send_due() == 0
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.QUEUED, 1, "HTTP 503")
+    assert one_sms.next_attempt_at == t0 + timedelta(seconds=30)
+    with clock.frozen(t0 + timedelta(seconds=29)):
+        assert delivery.send_due() == 0  # not due yet: no request
+    assert len(provider.received) == 1
+    with clock.frozen(t0 + timedelta(seconds=30)):
+        assert delivery.send_due() == 0
+    one_sms.refresh_from_db()
+    assert one_sms.next_attempt_at == t0 + timedelta(seconds=30 + 60)  # doubled
+    with clock.frozen(t0 + timedelta(seconds=90)):
+        assert delivery.send_due() == 1
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.SENT, 3, "")
+    assert len(provider.received) == 3
+    assert len({r["body"] for r in provider.received}) == 1  # the same message each time
+
+
+def test_it_fails_after_the_last_attempt(provider, one_sms, settings):
+    settings.SHEQU_ALERT_MAX_ATTEMPTS = 3
+    settings.SHEQU_ALERT_RETRY_SECONDS = 1
+    provider.replies = [500] * 10
+    t = clock.now()
+    for _ in range(6):
+        with clock.frozen(t):
+            delivery.send_due()
+        t += timedelta(hours=1)
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.FAILED, 3, "HTTP 500")
+    assert len(provider.received) == 3
+
+
+def test_a_4xx_fails_at_once(provider, one_sms):
+    provider.replies = [400]
+    delivery.send_due()
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.attempts) == (DeliveryStatus.FAILED, 1)
+    assert len(provider.received) == 1
+
+
+def test_an_unreachable_gateway_is_retried(settings, one_sms):
+    settings.SHEQU_SMS_URL = "http://127.0.0.1:9/nothing-listens-here"
+    settings.SHEQU_SMS_TIMEOUT = 2
+    delivery.send_due()
+    one_sms.refresh_from_db()
+    assert one_sms.status == DeliveryStatus.QUEUED
+    assert one_sms.last_error.startswith("network")
+
+
+def _callback(client, payload: dict, key: str = KEY):
+    body = json.dumps(payload).encode()
+    return client.post(
+        "/alerts/delivery/callback/",
+        data=body,
+        content_type="application/json",
+        headers={gateway.SIGNATURE_HEADER: gateway.sign(body, key)},
+    )
+
+
+def test_the_providers_delivery_report_marks_it_delivered(client, provider, one_sms):
+    delivery.send_due()
+    response = _callback(client, {"ref": str(one_sms.pk), "status": "delivered"})
+    assert response.status_code == 200
+    assert response.json() == {"changed": True}
+    one_sms.refresh_from_db()
+    assert one_sms.status == DeliveryStatus.DELIVERED
+    assert one_sms.delivered_at is not None
+
+
+def test_an_unsigned_report_changes_nothing(client, provider, one_sms):
+    delivery.send_due()
+    response = _callback(client, {"ref": str(one_sms.pk), "status": "failed"}, key="wrong")
+    assert response.status_code == 403
+    one_sms.refresh_from_db()
+    assert one_sms.status == DeliveryStatus.SENT
