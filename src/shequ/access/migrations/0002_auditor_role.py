@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
+        ("access", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('resident', 'Resident'), ('grid_worker', 'Grid worker'), ('community_staff', 'Community staff'), ('street_dispatcher', 'Street dispatcher'), ('district_dispatcher', 'District dispatcher'), ('unit_handler', 'Unit handler'), ('admin', 'Administrator'), ('auditor', 'Auditor'), ('system', 'External system')], default='resident', max_length=30, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "Resident"),
+                    ("grid_worker", "Grid worker"),
+                    ("community_staff", "Community staff"),
+                    ("street_dispatcher", "Street dispatcher"),
+                    ("district_dispatcher", "District dispatcher"),
+                    ("unit_handler", "Unit handler"),
+                    ("admin", "Administrator"),
+                    ("auditor", "Auditor"),
+                    ("system", "External system"),
+                ],
+                default="resident",
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
     ]
