@@ -32,8 +32,9 @@ def test_it_refuses_an_unknown_user_or_channel_and_issues_nothing(world):
     assert ApiToken.objects.count() == 0
 
 
-def test_it_offers_exactly_the_event_channels():
-    assert set(TOKEN_CHANNELS) == set(Channel.values)
+def test_it_offers_exactly_the_event_channels_other_systems_report_on():
+    # "alert" events come only from residents answering an alert with "I need help", never through a token.
+    assert set(TOKEN_CHANNELS) == set(Channel.values) - {Channel.ALERT}
 
 
 def test_it_lets_a_hotline_token_report_on_the_hotline_channel(world, client):

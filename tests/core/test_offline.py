@@ -33,6 +33,8 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//(?!127\.0\.0\.1|l
         ("community_staff", "/notices/new/"),
         ("resident", "/notices/mine/"),
         ("resident", "/alerts/inbox/"),
+        ("admin", "/audit/"),
+        ("admin", "/audit/verify/"),
         ("admin", "/admin/"),
         ("resident", "/portal/"),
         ("resident", "/portal/reports/"),

@@ -126,9 +126,9 @@ def test_every_export_passes_through_release(world, base, monkeypatch):
     seen: list[tuple[str, str]] = []
     original = exporting.release
 
-    def spy(export):
+    def spy(export, **kwargs):
         seen.append((export.user.username, export.record_type))
-        return original(export)
+        return original(export, **kwargs)
 
     monkeypatch.setattr(exporting, "release", spy)
     client_for(world.community_staff).get("/registry/export/download/?record=person&format=xlsx")

@@ -13,10 +13,12 @@ from django.shortcuts import redirect
 from .models import Role
 
 PORTAL_URL = "/portal/"
+AUDIT_URL = "/audit/"
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users log in, residents go to the portal, other non-staff roles get 403."""
+    """Anonymous users log in, residents go to the portal, auditors to the audit trail, other non-staff roles
+    get 403."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -26,6 +28,8 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not user.is_staff_role:
             if user.role == Role.RESIDENT:
                 return redirect(PORTAL_URL)
+            if user.role == Role.AUDITOR:  # auditors read the trail, nothing else
+                return redirect(AUDIT_URL)
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ import audit
 from shequ.access.models import Unit, User
 from shequ.core import clock, worktime
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -70,6 +71,7 @@ def _begin(event: Event, action: str, by: User) -> Event:
 def _log(
     event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
 ) -> TimelineEntry:
+    audit.record("write", actor=by, target=event, detail={"action": action, "to": event.status})
     return TimelineEntry.objects.create(
         event=event,
         action=action,

@@ -15,7 +15,9 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
+from shequ import audit
 from shequ.access.models import User
+from shequ.audit.actions import Target
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition
 from shequ.geo.models import Dwelling
@@ -81,6 +83,14 @@ def _record_changes(
         if dump(old) != dump(_value(record, name))
     ]
     Change.objects.bulk_create(changes)
+    if changes:
+        audit.record(
+            "write",
+            actor=by,
+            target=record,
+            fields=[c.field for c in changes],
+            detail={"source": str(source.kind), "ref": source.ref},
+        )
     return changes
 
 
@@ -436,7 +446,15 @@ def bulk_save(
         keys = Person.SEARCH_KEYS if model is Person else ()
         fields = [*sorted(touched), *keys, "updated_at"]
         model.objects.bulk_update([r for r, _v in changed], fields, batch_size=500)
-    return insert_changes(changes)
+    written = insert_changes(changes)
+    audit.record(
+        "write",
+        actor=by,
+        target=Target(f"registry.{record_type}", ""),
+        fields=sorted({row[2] for row in changes}),
+        detail={"source": str(source.kind), "ref": source.ref, "created": len(created), "changed": len(changed)},
+    )
+    return written
 
 
 def bulk_save_people(*, new: list[Person], changed: list[tuple[Person, dict[str, Any]]], **kwargs: Any) -> int:

@@ -269,7 +269,9 @@ def export_download(request: HttpRequest) -> HttpResponse:
     if fmt not in exporting.FORMATS:
         raise Http404
     try:
-        export = exporting.build_export(request.user, request.GET.get("record", ""), request.GET.get("q", ""))
+        export = exporting.build_export(
+            request.user, request.GET.get("record", ""), request.GET.get("q", ""), download=True
+        )
     except DomainError:
         raise Http404 from None
     if fmt == "csv":

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(_("There is no user %(name)s.") % {"name": options["user"]})
         try:
-            export = exporting.build_export(user, options["record"], options["q"])
+            export = exporting.build_export(user, options["record"], options["q"], download=True)
         except DomainError as error:
             raise CommandError(error.message) from None
         with output.open("wb") as target:

@@ -1,0 +1,60 @@
+"""Sign-ins, sign-outs and failed sign-ins, from Django's auth signals: every login path (staff, portal, admin)
+sends them, so no view has to remember."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from .actions import record, record_username
+from .models import Action
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    record(Action.LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:  # signing out when not signed in is nothing to record
+        record(Action.LOGOUT, actor=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kw: Any) -> None:
+    # Django has already masked the password in ``credentials``; keep only the name that was tried.
+    record_username(Action.LOGIN_FAILED, username=str(credentials.get("username") or ""), request=request)
+
+
+# --- grant changes: a user's role, area, unit and admin flags ---------------------------------------------
+
+GRANT_FIELDS = ("role", "region_id", "unit_id", "is_superuser", "is_staff", "is_active")
+
+
+def _grant(user: Any) -> dict[str, Any]:
+    return {name: getattr(user, name) for name in GRANT_FIELDS}
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="audit_grant_before")
+def remember_grant(sender: Any, instance: Any, **kwargs: Any) -> None:
+    old = sender.objects.filter(pk=instance.pk).values(*GRANT_FIELDS).first() if instance.pk else None
+    instance._grant_before = old
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="audit_grant_after")
+def on_grant_change(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    """Who may see and do what changed (or an account was created): the actor is whoever is being served."""
+    if raw:  # fixtures
+        return
+    before = getattr(instance, "_grant_before", None)
+    after = _grant(instance)
+    if before == after:
+        return
+    changed = sorted(name for name in GRANT_FIELDS if before is None or before[name] != after[name])
+    record(Action.GRANT_CHANGE, target=instance, fields=changed, detail={"before": before, "after": after})
