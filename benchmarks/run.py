@@ -23,6 +23,7 @@ from pathlib import Path
 from figures import Figure, table
 
 HERE = Path(__file__).resolve().parent
+BENCHES = ("locate", "events", "http", "registry")
 DEFAULT_PG_URL = os.environ.get("SHEQU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h7bench")
 
 
@@ -33,6 +34,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--events", type=int, help="events per event benchmark (default 2000, quick 50)")
     p.add_argument("--points", type=int, help="points for the locate benchmark (default 20000, quick 1000)")
     p.add_argument("--seconds", type=float, help="time bound per measured figure (default 10, quick 2)")
+    p.add_argument("--people", type=int, help="rows of the people ledger (default 1,000,000, quick 2,000)")
+    p.add_argument(
+        "--import-rows",
+        type=int,
+        help="import only this many of the people through import_file, bulk-load the rest (default: all)",
+    )
+    p.add_argument("--queries", type=int, help="search queries per kind and user (default 300, quick 20)")
+    p.add_argument(
+        "--only",
+        default=",".join(BENCHES),
+        help=f"the benchmarks to run, comma-separated, out of {','.join(BENCHES)} (default all)",
+    )
     p.add_argument(
         "--scale",
         choices=["tiny", "small", "full"],
@@ -47,10 +60,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--var-dir", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    defaults = {"events": (2000, 50), "points": (20000, 1000), "seconds": (10.0, 2.0), "scale": ("full", "tiny")}
+    defaults = {
+        "events": (2000, 50),
+        "points": (20000, 1000),
+        "seconds": (10.0, 2.0),
+        "scale": ("full", "tiny"),
+        "people": (1_000_000, 2000),
+        "queries": (300, 20),
+    }
     for name, (full, quick) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
+    args.benches = [b.strip() for b in args.only.split(",") if b.strip()]
+    if unknown := sorted(set(args.benches) - set(BENCHES)):
+        p.error(f"unknown benchmark {', '.join(unknown)}: choose from {', '.join(BENCHES)}")
     return args
 
 
@@ -81,28 +104,57 @@ def worker(args: argparse.Namespace) -> int:
 
     figures: list[Figure] = []
     skips: list[str] = []
-    say(f"locate: {args.points:,} points, at most {args.seconds:g} s each")
-    figures += bench_locate.run(backend, points=args.points, seconds=args.seconds, seed=args.seed)
-    say(f"events: {args.events:,} events, at most {args.seconds:g} s each")
-    event_figures = bench_events.run(backend, world, events=args.events, seconds=args.seconds, seed=args.seed)
-    figures += event_figures
-    say(f"http: {args.events:,} requests per server, at most {args.seconds:g} s each")
-    try:
-        http_figures, reasons = bench_http.run(
+    latencies: list[dict] = []
+    extra: dict = {}
+    if "locate" in args.benches:
+        say(f"locate: {args.points:,} points, at most {args.seconds:g} s each")
+        figures += bench_locate.run(backend, points=args.points, seconds=args.seconds, seed=args.seed)
+    event_figures: list[Figure] = []
+    if "events" in args.benches or "http" in args.benches:
+        say(f"events: {args.events:,} events, at most {args.seconds:g} s each")
+        event_figures = bench_events.run(backend, world, events=args.events, seconds=args.seconds, seed=args.seed)
+        figures += event_figures
+    if "http" in args.benches:
+        say(f"http: {args.events:,} requests per server, at most {args.seconds:g} s each")
+        try:
+            http_figures, reasons = bench_http.run(
+                backend,
+                world,
+                baseline=event_figures[0],
+                events=args.events,
+                seconds=args.seconds,
+                seed=args.seed + 2,
+                var_dir=args.var_dir,
+            )
+        except (RuntimeError, OSError) as e:
+            http_figures, reasons = [], [f"the HTTP benchmark failed: {e}"]
+        figures += http_figures
+        for reason in reasons:
+            skips.append(f"{backend}: HTTP benchmark skipped: {reason}")
+            say(f"SKIPPED HTTP: {reason}")
+    if "registry" in args.benches:
+        import bench_registry
+
+        imported = min(args.import_rows or args.people, args.people)
+        say(
+            f"registry: {args.people:,} people ({imported:,} through import_file), {args.queries:,} searches per "
+            f"kind and user"
+        )
+        registry = bench_registry.run(
             backend,
             world,
-            baseline=event_figures[0],
-            events=args.events,
+            people=args.people,
+            import_rows=args.import_rows,
+            queries=args.queries,
             seconds=args.seconds,
-            seed=args.seed + 2,
+            seed=args.seed + 3,
             var_dir=args.var_dir,
+            say=say,
         )
-    except (RuntimeError, OSError) as e:
-        http_figures, reasons = [], [f"the HTTP benchmark failed: {e}"]
-    figures += http_figures
-    for reason in reasons:
-        skips.append(f"{backend}: HTTP benchmark skipped: {reason}")
-        say(f"SKIPPED HTTP: {reason}")
+        figures += registry.figures
+        skips += registry.skips
+        latencies += [latency.to_dict() for latency in registry.latencies]
+        extra["registry"] = registry.context
 
     context = {
         "backend": backend,
@@ -114,8 +166,10 @@ def worker(args: argparse.Namespace) -> int:
         # Other work on the machine moves every figure; the ratios, measured side by side, move less.
         "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),
+        **extra,
     }
-    args.result.write_text(json.dumps({"figures": [f.to_dict() for f in figures], "skips": skips, "context": context}))
+    result = {"figures": [f.to_dict() for f in figures], "skips": skips, "latencies": latencies, "context": context}
+    args.result.write_text(json.dumps(result, default=str))
     return 0
 
 
@@ -132,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     skips: list[str] = []
     contexts: list[dict] = []
+    latencies: list[dict] = []
     failed: list[str] = []
     print(
         f"shequ benchmarks: {args.events:,} events / {args.points:,} points per figure, at most {args.seconds:g} s "
-        f"each, demo district '{args.scale}'{' (quick)' if args.quick else ''}",
+        f"each, demo district '{args.scale}', people ledger {args.people:,} rows{' (quick)' if args.quick else ''}; "
+        f"benchmarks: {', '.join(args.benches)}",
         flush=True,
     )
     for backend in backends:
@@ -149,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--result", str(result), "--var-dir", tmp, "--pg-url", args.pg_url, "--seed", str(args.seed)]
             command += ["--events", str(args.events), "--points", str(args.points)]
             command += ["--seconds", str(args.seconds), "--scale", str(args.scale)]
+            command += ["--people", str(args.people), "--queries", str(args.queries), "--only", ",".join(args.benches)]
+            if args.import_rows:
+                command += ["--import-rows", str(args.import_rows)]
             started = time.perf_counter()
             code = subprocess.call(command, cwd=HERE.parent)
             if backend == "postgres" and not args.keep:
@@ -161,17 +220,43 @@ def main(argv: list[str] | None = None) -> int:
             data["context"]["wall_seconds"] = time.perf_counter() - started
         figures += [Figure.from_dict(f) for f in data["figures"]]
         skips += data["skips"]
+        latencies += data.get("latencies", [])
         contexts.append(data["context"])
 
     print()
     print(table(figures) if figures else "no figures")
     print()
+    if latencies:
+        print(latency_table(latencies))
+        print()
     print(summary(figures, contexts, skips))
     if args.json:
         args.json.write_text(
-            json.dumps({"figures": [f.to_dict() for f in figures], "contexts": contexts, "skips": skips}, indent=2)
+            json.dumps(
+                {
+                    "figures": [f.to_dict() for f in figures],
+                    "latencies": latencies,
+                    "contexts": contexts,
+                    "skips": skips,
+                },
+                indent=2,
+                default=str,
+            )
         )
     return 1 if failed else 0
+
+
+def latency_table(latencies: list[dict]) -> str:
+    """Search latencies: median and p99 per kind of query, and the median against the primary-key lookup's."""
+    lines = ["=== search latency (ms) ===", f"{'backend':<9} {'query':<58} {'n':>5} {'median':>9} {'p99':>9}  vs pk"]
+    for row in latencies:
+        base = row.get("baseline_median_ms")
+        ratio = f"{row['median_ms'] / base:,.1f}x the pk lookup" if base else "baseline"
+        lines.append(
+            f"{row['backend']:<9} {row['name']:<58} {row['count']:>5} {row['median_ms']:>9.2f} {row['p99_ms']:>9.2f}  "
+            f"{ratio}"
+        )
+    return "\n".join(lines)
 
 
 def summary(figures: list[Figure], contexts: list[dict], skips: list[str]) -> str:
@@ -184,6 +269,13 @@ def summary(figures: list[Figure], contexts: list[dict], skips: list[str]) -> st
             f"{ctx['duties']:,} duties"
         )
         lines.append(f"  setup: {setup}; whole backend {ctx['wall_seconds']:.0f} s")
+        if ledger := ctx.get("registry", {}).get("ledger"):
+            lines.append(
+                f"  people: {ledger['people']:,}, of which a ledger of {ledger['rows']:,} rows imported "
+                f"({ledger['bytes'] / 1e6:,.0f} MB CSV, made in {ledger['generate_seconds']} s) and the rest "
+                f"bulk-loaded; {ledger['planted_duplicates']:,} planted duplicates without an ID number: "
+                + ", ".join(f"{k} {v:,}" for k, v in ledger["variants"].items())
+            )
         lines.append(
             f"  machine: {ctx['cpus']} CPUs, 1-minute load average {ctx['load'][0]} before, {ctx['load'][1]} after"
         )
@@ -191,9 +283,9 @@ def summary(figures: list[Figure], contexts: list[dict], skips: list[str]) -> st
             if f.backend != backend:
                 continue
             ratio = f"  = {f.ratio:.3f} x {f.baseline}" if f.ratio is not None else ""
-            lines.append(f"  {f.name:<45} {f.rate:>12,.0f} {f.unit:<9}{ratio}")
+            lines.append(f"  {f.name:<52} {f.rate:>12,.0f} {f.unit:<9}{ratio}")
             if f.note:
-                lines.append(f"  {'':<45}   ({f.note})")
+                lines.append(f"  {'':<52}   ({f.note})")
     lines += skips
     return "\n".join(lines)
 

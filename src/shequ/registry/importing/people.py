@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from shequ.access.models import User
@@ -109,9 +110,15 @@ class _Run:
         people = Person.objects.select_for_update() if self.lock else Person.objects.all()
         numbers = [v["id_number"] for _r, v in parsed if v.get("id_number")]
         by_id = {p.id_number: p for p in people.filter(id_number__in=numbers)}
-        names = {v["name"] for _r, v in parsed if v.get("id_number") not in by_id}
+        keys = {_key(v) for _r, v in parsed if v.get("id_number") not in by_id}
+        # A superset of the people whose (name, birth date, phone) is one of these keys: all three columns
+        # narrow it, so a common name (王伟) does not read thousands of people per chunk in a big base.
+        born = Q(birth_date__in={b for _n, b, _p in keys if b is not None})
+        if any(b is None for _n, b, _p in keys):
+            born |= Q(birth_date__isnull=True)
+        similar = people.filter(born, name__in={n for n, _b, _p in keys}, phone__in={p for _n, _b, p in keys})
         by_key: dict[Key, list[Person]] = {}
-        for known in people.filter(name__in=names).order_by("pk"):
+        for known in similar.order_by("pk") if keys else []:
             known = by_id.get(known.id_number or "", known)  # one instance per person
             by_key.setdefault((known.name, known.birth_date, known.phone), []).append(known)
         roots = self._roots([*by_id.values(), *(p for found in by_key.values() for p in found)], people)
