@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
+from shequ.core.fields import user_reference
 from shequ.geo.models import Region
 
 
@@ -283,14 +284,7 @@ class AlertEntry(models.Model):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="timeline")
     action = models.CharField(_("action"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_reference(_("actor"))
     from_state = models.CharField(pgettext_lazy("alert", "from"), max_length=10, blank=True)
     to_state = models.CharField(pgettext_lazy("alert", "to"), max_length=10)
     note = models.TextField(_("note"), blank=True)

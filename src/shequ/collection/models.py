@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
+from shequ.core.fields import user_reference
 from shequ.geo.models import Region
 from shequ.registry.models import Person
 
@@ -69,14 +70,7 @@ class TaskItem(models.Model):
     asked = models.JSONField(_("fields asked"), default=list, blank=True)
     changed = models.PositiveSmallIntegerField(_("fields changed"), default=0)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = user_reference(_("by"))
 
     class Meta:
         ordering = ["task", "id"]
@@ -109,14 +103,7 @@ class FieldConfirmation(models.Model):
     task = models.ForeignKey(
         CollectionTask, verbose_name=_("task"), on_delete=models.PROTECT, related_name="confirmations"
     )
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = user_reference(_("by"))
 
     class Meta:
         ordering = ["confirmed_at", "id"]
@@ -147,14 +134,7 @@ class TaskEntry(models.Model):
         TaskItem, verbose_name=_("item"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = user_reference(_("by"))
     at = models.DateTimeField(_("at"), default=clock.now)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequ.access.models import Unit
+from shequ.core.fields import user_reference
 from shequ.geo.models import Region
 
 
@@ -181,14 +182,7 @@ class Event(models.Model):
     extension_hours = models.FloatField(_("extension asked (working hours)"), null=True, blank=True)
     extension_reason = models.CharField(_("extension reason"), max_length=500, blank=True)
     result = models.TextField(_("result"), blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handled by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    handled_by = user_reference(_("handled by"))
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
@@ -245,14 +239,7 @@ class TimelineEntry(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="timeline")
     action = models.CharField(_("action"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_reference(_("actor"))
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20)
     unit = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.core import clock
+from shequ.core.fields import user_reference
 from shequ.geo.models import Dwelling
 
 from .dictionary import CodeItem, CodeTable, Field, FieldType, Sensitivity
@@ -294,14 +295,7 @@ class Change(models.Model):
     new_value = models.TextField(_("new value"), null=True, blank=True)
     source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_reference(_("by"))
     at = models.DateTimeField(_("at"), default=clock.now)
 
     class Meta:
@@ -360,14 +354,7 @@ class ImportBatch(models.Model):
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     started_at = models.DateTimeField(_("started at"), default=clock.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = user_reference(_("by"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -420,14 +407,7 @@ class MatchCandidate(models.Model):
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
     found_at = models.DateTimeField(_("found at"), default=clock.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = user_reference(_("decided by"))
 
     class Meta:
         ordering = ["-score", "id"]
@@ -457,24 +437,10 @@ class Merge(models.Model):
     before = models.JSONField(_("values before"), default=dict, blank=True)
     moved = models.JSONField(_("rows moved"), default=dict, blank=True)
     automatic = models.BooleanField(_("automatic"), default=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    by = user_reference(_("by"))
     at = models.DateTimeField(_("at"), default=clock.now)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("undone by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    undone_by = user_reference(_("undone by"))
 
     class Meta:
         ordering = ["-at", "-id"]
