@@ -27,6 +27,12 @@ def area_prefix(user: User) -> str | None:
     return None
 
 
+def manages_area(user: User) -> bool:
+    """Community staff and above with an area, and administrators: those who look after their area's data
+    (records, imports, collection tasks, notices, alerts). Grid workers collect; they do not manage."""
+    return user.is_authenticated and (user.sees_everything or (user.role in DESK_ROLES and user.region_id is not None))
+
+
 def covers(user: User, area_code: str) -> bool:
     prefix = area_prefix(user)
     return prefix is not None and area_code.startswith(prefix)

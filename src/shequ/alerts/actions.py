@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shequ.access.models import ROLE_LEVEL, Role, User
-from shequ.access.scopes import area_prefix, covers
+from shequ.access.scopes import area_prefix, covers, manages_area
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo.models import LEVEL_ORDER, Region
@@ -47,7 +47,6 @@ from .models import (
     Urgency,
 )
 
-ALERT_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER, Role.ADMIN)
 MAX_RADIUS_KM = 50.0
 CHOICES = {
     "category": Category,
@@ -66,7 +65,7 @@ def sender_id() -> str:
 
 
 def may_compose(user: User) -> bool:
-    return user.is_authenticated and (user.sees_everything or (user.role in ALERT_ROLES and user.region is not None))
+    return manages_area(user)
 
 
 def _rank(user: User | None) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 
-from shequ.access.models import DESK_ROLES, Role, User
-from shequ.access.scopes import area_prefix
+from shequ.access.models import Role, User
+from shequ.access.scopes import area_prefix, manages_area
 from shequ.core import clock
 from shequ.core.errors import NotFound
 from shequ.geo.models import Region, RegionLevel
@@ -51,7 +51,7 @@ def collectible_fields() -> list[Field]:
 
 def may_manage(user: User) -> bool:
     """Community staff, street and district dispatchers and administrators make, cancel and watch tasks."""
-    return user.sees_everything or user.role in DESK_ROLES
+    return manages_area(user)
 
 
 def tasks_for(user: User) -> QuerySet[CollectionTask]:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shequ.access.models import Role, User
-from shequ.access.scopes import area_prefix
+from shequ.access.scopes import area_prefix, manages_area
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo.models import Region
@@ -26,16 +26,13 @@ from shequ.registry.models import Tag
 from . import attachments, rendering
 from .models import AUDIENCE_ROLES, Notice, NoticeAttachment, NoticeEntry, NoticeRead, State
 
-WRITER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER)
 TITLE_MAX = 120
 BODY_MAX = 50_000
 
 
 def may_write(user: User) -> bool:
     """Community staff and above with an area, and administrators."""
-    return bool(
-        user.is_authenticated and (user.sees_everything or (user.role in WRITER_ROLES and user.region_id is not None))
-    )
+    return manages_area(user)
 
 
 def may_manage(user: User, notice: Notice) -> bool:

@@ -8,6 +8,7 @@ each change's provenance names the system that sent it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -131,13 +132,8 @@ def _organization_row(o: Organization) -> dict:
 # --- people -------------------------------------------------------------------------------------
 
 
-@router.get("/people", response=PersonPage, summary="People in your area, or a search among them")
-def list_people(request: HttpRequest, filters: Query[ListQuery]) -> dict:
-    parsed = search.classify(filters.q)
-    if filters.q.strip():
-        qs = search.people_matching(request.user, parsed)
-    else:
-        qs = queries.people_for(request.user).order_by("name", "id")
+def _page(qs: Any, filters: ListQuery, row: Callable[[Any], dict]) -> dict:
+    """One page of a list, with its count capped (counting a whole district's people is not worth a request)."""
     start = (filters.page - 1) * filters.page_size
     count = capped_count(qs)
     return {
@@ -145,9 +141,18 @@ def list_people(request: HttpRequest, filters: Query[ListQuery]) -> dict:
         "more": count > COUNT_CAP,
         "page": filters.page,
         "page_size": filters.page_size,
-        "kind": parsed.kind.value,
-        "items": [_person_row(p) for p in qs[start : start + filters.page_size]],
+        "items": [row(r) for r in qs[start : start + filters.page_size]],
     }
+
+
+@router.get("/people", response=PersonPage, summary="People in your area, or a search among them")
+def list_people(request: HttpRequest, filters: Query[ListQuery]) -> dict:
+    parsed = search.classify(filters.q)
+    if filters.q.strip():
+        qs = search.people_matching(request.user, parsed)
+    else:
+        qs = queries.people_for(request.user).order_by("name", "id")
+    return {**_page(qs, filters, _person_row), "kind": parsed.kind.value}
 
 
 @router.get("/people/{id}", response=PersonDetail, summary="One person with tags and residences")
@@ -277,15 +282,7 @@ def list_organizations(request: HttpRequest, filters: Query[ListQuery]) -> dict:
     else:
         qs = queries.organizations_for(request.user).order_by("name", "id")
     qs = qs.select_related("premises__building")
-    start = (filters.page - 1) * filters.page_size
-    count = capped_count(qs)
-    return {
-        "count": min(count, COUNT_CAP),
-        "more": count > COUNT_CAP,
-        "page": filters.page,
-        "page_size": filters.page_size,
-        "items": [_organization_row(o) for o in qs[start : start + filters.page_size]],
-    }
+    return _page(qs, filters, _organization_row)
 
 
 @router.get("/organizations/{id}", response=OrganizationDetail, summary="One organisation with its tags")

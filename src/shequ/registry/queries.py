@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from shequ.access.models import DESK_ROLES, User
-from shequ.access.scopes import area_prefix
+from shequ.access.models import User
+from shequ.access.scopes import area_prefix, manages_area
 from shequ.core import clock
 from shequ.core.errors import NotFound
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
@@ -180,7 +180,7 @@ def may_edit_records(user: User) -> bool:
     """Who may change records by hand (pages) or through the API: community staff and above in their area.
 
     Grid workers confirm and complete data through collection tasks instead."""
-    return user.sees_everything or user.role in DESK_ROLES
+    return manages_area(user)
 
 
 # --- pages: overviews and the links between records -------------------------------------------------

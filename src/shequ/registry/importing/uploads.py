@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from shequ.access.models import DESK_ROLES, User
-from shequ.access.scopes import area_prefix
+from shequ.access.models import User
+from shequ.access.scopes import area_prefix, manages_area
 from shequ.core.errors import InvalidInput, NotFound
 
 from ..models import ImportBatch, LedgerSource, TagTarget
@@ -73,7 +73,7 @@ def ledger_source(*, name: str, department: str, record_type: str) -> LedgerSour
 
 def may_import(user: User) -> bool:
     """Community staff and above (the desks and administrators) import ledgers; grid workers collect instead."""
-    return user.sees_everything or user.role in DESK_ROLES
+    return manages_area(user)
 
 
 def batches_for(user: User) -> QuerySet[ImportBatch]:
