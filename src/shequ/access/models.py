@@ -22,6 +22,10 @@ class Role(models.TextChoices):
     UNIT_HANDLER = "unit_handler", _("Unit handler")
     ADMIN = "admin", _("Administrator")
     AUDITOR = "auditor", _("Auditor")
+    # 物业: sees only the estates (buildings) it manages, and only the fields the dictionary marks visible to it.
+    PROPERTY_COMPANY = "property_company", _("Property company")
+    # A department's data user: the "usable but invisible" statistics API only, never records or pages.
+    DATA_USER = "data_user", _("Department data user")
     SYSTEM = "system", _("External system")
 
 

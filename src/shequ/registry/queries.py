@@ -66,6 +66,11 @@ def people_in(region: Region | str) -> QuerySet[Person]:
 # --- the access point ---------------------------------------------------------------------------
 
 
+def people_with_id_number(id_number: str) -> QuerySet[Person]:
+    """Every person (unscoped, for domain code) holding this ID number: the one exact-match lookup by ID."""
+    return Person.objects.filter(id_number=id_number)
+
+
 def dwellings_for(user: User) -> QuerySet[Dwelling]:
     prefix = area_prefix(user)
     if prefix is None:
