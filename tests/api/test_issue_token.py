@@ -22,6 +22,15 @@ def test_it_prints_a_key_that_authenticates_once_issued(world):
     assert token.key_hash == ApiToken.hash(key) and key not in token.key_hash
 
 
+def test_issuing_a_token_is_on_the_audit_trail_without_the_key(world):
+    from shequ.audit.models import AuditEntry
+
+    key = issue("hotline", "--name", "12345 bridge")
+    entry = AuditEntry.objects.get(action="token_issue")
+    assert (entry.channel, entry.detail["user"], entry.detail["prefix"]) == ("command", "hotline", key[:8])
+    assert key not in str(entry.detail)
+
+
 def test_it_refuses_an_unknown_user_or_channel_and_issues_nothing(world):
     with pytest.raises(CommandError):
         issue("nobody", "--name", "x")

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from shequ.audit.models import AuditEntry
 from shequ.registry.models import Field
 
 
@@ -64,6 +65,12 @@ def test_the_catalogue_in_json(world):
     assert by_code["person.ethnicity"]["code_table"] == "民族" and by_code["person.ethnicity"]["standard"]
     tables = {t["code"]: t for t in data["code_tables"]}
     assert len(tables["ethnicity"]["items"]) == 58
+    entry = AuditEntry.objects.get(action="export")
+    assert (entry.actor, entry.target_type, entry.detail) == (
+        world.community_staff,
+        "registry.catalogue",
+        {"format": "json"},
+    )
 
 
 def test_the_catalogue_in_xlsx_and_from_the_command(world, tmp_path):

@@ -22,6 +22,17 @@ class Action(models.TextChoices):
     GRANT_CHANGE = "grant_change", _("Changed a grant")
     QUERY = "query", pgettext_lazy("audit", "Query")
     VERIFY = "verify", _("Verified the audit chain")
+    LOCKOUT = "lockout", _("Account locked")
+    PASSWORD_CHANGE = "password_change", _("Changed a password")
+    OTP_ENROL = "otp.enrol", _("Enrolled two-factor authentication")
+    OTP_FAILED = "otp.failed", _("Failed two-factor code")
+    OTP_RESET = "otp.reset", _("Reset two-factor authentication")
+    SSO_LOGIN = "sso.login", _("Signed in through single sign-on")
+    SSO_CLIENT = "sso.client", _("Registered a single sign-on client")
+    TOKEN_ISSUE = "token_issue", _("Issued an API token")
+    STATS_QUERY = "stats.query", _("Statistics query")
+    STATS_MEMBERSHIP = "stats.membership", _("Membership check")
+    KEY_ROTATE = "key.rotate", _("Rotated encryption keys")
 
 
 class Channel(models.TextChoices):

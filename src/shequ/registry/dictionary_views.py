@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from shequ import audit
 from shequ.access.decorators import staff_required
+from shequ.audit.actions import Target
 from shequ.core import clock
 
 from . import catalogue
@@ -40,19 +42,25 @@ def _name(suffix: str) -> str:
     return f"{catalogue.title()}_{clock.now():%Y%m%d}.{suffix}"
 
 
+def _audited(request: HttpRequest, suffix: str) -> str:
+    # The catalogue holds no personal data, but every export is on the trail all the same.
+    audit.record("export", request=request, target=Target("registry.catalogue"), detail={"format": suffix})
+    return _name(suffix)
+
+
 @require_GET
 @staff_required
 def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     target = tempfile.TemporaryFile()  # noqa: SIM115 -- the response closes it
     catalogue.write_xlsx(target)
     target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=_name("xlsx"))
+    return FileResponse(target, as_attachment=True, filename=_audited(request, "xlsx"))
 
 
 @require_GET
 @staff_required
 def catalogue_json(request: HttpRequest) -> HttpResponse:
-    return FileResponse(io.BytesIO(catalogue.json_bytes()), as_attachment=True, filename=_name("json"))
+    return FileResponse(io.BytesIO(catalogue.json_bytes()), as_attachment=True, filename=_audited(request, "json"))
 
 
 urlpatterns = [

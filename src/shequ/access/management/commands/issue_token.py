@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from shequ import audit
 from shequ.access.models import ApiToken, User
 
 # The event channels a token may bring reports in on. Kept here as plain values because
@@ -29,6 +31,10 @@ class Command(BaseCommand):
             raise CommandError(f"User {username!r} is not active.")
         if not name.strip():
             raise CommandError("--name must not be empty.")
-        token, key = ApiToken.issue(user=user, name=name.strip(), channel=channel)
+        with transaction.atomic():
+            token, key = ApiToken.issue(user=user, name=name.strip(), channel=channel)
+            audit.record(
+                "token_issue", target=token, detail={"user": user.username, "name": token.name, "prefix": token.prefix}
+            )
         self.stderr.write(f"Token {token.prefix}… for {user.username}; store the key now, it is not shown again:")
         self.stdout.write(key)
