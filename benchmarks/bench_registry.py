@@ -282,6 +282,7 @@ PERSON_COLUMNS = [
     "note",
     "name_initials",
     "id_tail",
+    "id_index",
     "merged_into_id",
     "created_at",
     "updated_at",
@@ -289,11 +290,11 @@ PERSON_COLUMNS = [
 
 
 def person_rows(records: list[Record]) -> list[tuple]:
-    """The very column values the importer writes for these records (search keys included), as the driver
-    takes them."""
+    """The very column values the importer writes for these records (search keys included, the ID number
+    encrypted and its blind index), as the driver takes them."""
     from django.db import connection
 
-    from shequ.core import clock
+    from shequ.core import clock, crypto
     from shequ.registry.matching import name_keys
     from shequ.registry.models import Person
 
@@ -301,7 +302,7 @@ def person_rows(records: list[Record]) -> list[tuple]:
     born = Person._meta.get_field("birth_date")
     return [
         (
-            r.id_number,
+            crypto.encrypt(r.id_number) if r.id_number else None,
             r.name,
             r.gender,
             born.get_db_prep_save(r.birth_date, connection),
@@ -312,6 +313,7 @@ def person_rows(records: list[Record]) -> list[tuple]:
             "",
             name_keys(r.name).initials[:30],
             (r.id_number or "")[-4:],
+            crypto.blind_index(r.id_number) if r.id_number else None,
             None,
             now,
             now,
@@ -482,15 +484,16 @@ def place_people(ledger: Ledger, *, seed: int) -> dict[int, tuple[int, int]]:
     Returns record index -> (person pk, dwelling pk)."""
     from django.db import connection
 
+    from shequ.core.crypto import blind_index
     from shequ.geo.models import Dwelling
     from shequ.registry.models import Person, Residence
 
     rng = random.Random(seed + 7)
-    pks_by_id: dict[str, int] = {}
+    pks_by_index: dict[str, int] = {}  # by the ID number's blind index: the number itself is encrypted
     pks_by_key: dict[tuple, int] = {}
-    for pk, number, name, born, phone in Person.objects.values_list("pk", "id_number", "name", "birth_date", "phone"):
-        if number:
-            pks_by_id[number] = pk
+    for pk, index, name, born, phone in Person.objects.values_list("pk", "id_index", "name", "birth_date", "phone"):
+        if index:
+            pks_by_index[index] = pk
         else:
             pks_by_key[(name, born, phone)] = pk
     dwellings = list(Dwelling.objects.filter(use=Dwelling.Use.HOME).order_by("pk").values_list("pk", flat=True))
@@ -502,7 +505,7 @@ def place_people(ledger: Ledger, *, seed: int) -> dict[int, tuple[int, int]]:
 
     def add(index: int, dwelling: int, role: str) -> None:
         r = ledger.records[index]
-        pk = pks_by_id[r.id_number] if r.id_number else pks_by_key[r.key]
+        pk = pks_by_index[blind_index(r.id_number)] if r.id_number else pks_by_key[r.key]
         homes[index] = (pk, dwelling)
         since = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
         rows.append((pk, dwelling, None, role, start_field.get_db_prep_save(since, connection), None))
@@ -560,7 +563,7 @@ def resolve(backend: str, ledger: Ledger, homes: dict[int, tuple[int, int]], out
 
     # Baseline: one plain read of every person's matching fields (resolution has to look at each at least once).
     started = time.perf_counter()
-    fields = ("pk", "id_number", "name", "birth_date", "phone", "gender", "hukou_address")
+    fields = ("pk", "id_index", "name", "birth_date", "phone", "gender", "hukou_address")  # as merging reads them
     read = sum(1 for _ in Person.objects.current().values_list(*fields).iterator(chunk_size=10_000))
     read_seconds = time.perf_counter() - started
     baseline = Figure(

@@ -58,6 +58,10 @@ def browser_page(chromium) -> Iterator:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    # An open page's live alert stream runs in the live server's thread; end it before this test's database goes.
+    from shequ.alerts import live
+
+    live.close_all()
 
 
 def screenshot(page, name: str) -> Path:
@@ -68,10 +72,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real login form and wait for the page it lands on."""
+def log_in(page, base_url: str, username: str, password: str = PASSWORD, otp: str | None = None) -> None:
+    """Log in through the real login form and wait for the page it lands on; with ``otp``, also enter that
+    two-factor code on the page that asks for it."""
     page.goto(f"{base_url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("[data-submit=login]")
+    if otp is not None:
+        page.fill("input[name=code]", otp)
+        with page.expect_navigation():
+            page.click("[data-submit=otp-verify]")

@@ -28,3 +28,5 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # The real hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Personas sign in with a password only; the two-factor tests (tests/access) set "required".
+    settings.SHEQU_2FA = "optional"

@@ -96,10 +96,12 @@ def _mount() -> None:
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
     from shequ.registry.api import router as registry_router
+    from shequ.stats.api import router as stats_router
 
     api.add_router("/geo", geo_router)
     api.add_router("/events", events_router)
     api.add_router("/registry/", registry_router)
+    api.add_router("/stats/", stats_router)
 
 
 _mount()

@@ -80,11 +80,18 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # failed sign-ins and lockouts (docs/authentication.md)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "shequ.core",
     "shequ.geo",
     "shequ.access",
+    "shequ.sso",
+    "oauth2_provider",  # after shequ.sso, whose Chinese consent page overrides the toolkit's template
     "shequ.audit",
     "shequ.registry",
+    "shequ.stats",
     "shequ.events",
     "shequ.collection",
     "shequ.alerts",
@@ -97,16 +104,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shequ.core.middleware.RejectNul",
+    "csp.middleware.CSPMiddleware",
     # Static files (htmx, Leaflet ...) come from the platform itself, in development and production alike.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the second factor
+    "shequ.access.middleware.ActingGrant",  # the grant chosen in the top bar, applied to request.user in memory
     "shequ.audit.middleware.RequestContext",  # audit entries written deep in domain code know the request
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.access.auth_middleware.IdleSession",  # idle and absolute session expiry (after messages: it says why)
+    "shequ.access.auth_middleware.TwoFactorRequired",  # unverified staff sessions go to enrol or verify
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "shequ.urls"
@@ -147,10 +161,22 @@ AUTH_USER_MODEL = "access.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password policy (docs/authentication.md): checked when a person picks a password, not for ones set in code.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "shequ.access.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "shequ.access.passwords.ChineseCommonPasswordValidator"},
+    {"NAME": "shequ.access.passwords.UsernameNotInPasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["username", "name", "phone", "email"]},
+    },
+]
+# Lockout first: a locked user name is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "shequ.access.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # The UI speaks Chinese whatever the browser asks for (no LocaleMiddleware); code and message ids
@@ -188,9 +214,81 @@ if redis_url := os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions end after SHEQU_SESSION_IDLE_SECONDS without a request, and SHEQU_SESSION_SECONDS after sign-in at the
+# latest (access/auth_middleware.py).
 SESSION_COOKIE_AGE = envint("SHEQU_SESSION_SECONDS", 8 * 3600)
-SESSION_COOKIE_SECURE = envbool("SHEQU_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SHEQU_SESSION_IDLE_SECONDS = envint("SHEQU_SESSION_IDLE_SECONDS", 1800)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# SHEQU_HTTPS=true behind HTTPS (a proxy terminating TLS must set X-Forwarded-Proto): Secure cookies, HSTS, HTTP
+# redirected. Off by default because the embedded demo is plain HTTP on localhost, where Secure cookies are never
+# sent back and HSTS would pin the browser to an HTTPS port that does not exist.
+SHEQU_HTTPS = envbool("SHEQU_HTTPS", envbool("SHEQU_SECURE_COOKIES", False))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SHEQU_HTTPS
+if SHEQU_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SHEQU_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("SHEQU_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SHEQU_HSTS_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Lockout (django-axes, access/lockout.py): SHEQU_LOCKOUT_FAILURES wrong passwords for a user name (from any
+# address; also counted per name and address) lock it for SHEQU_LOCKOUT_MINUTES, doubled for each further lockout
+# within SHEQU_LOCKOUT_MEMORY_HOURS, up to SHEQU_LOCKOUT_MAX_MINUTES. Admins unlock in the admin (访问尝试).
+SHEQU_LOCKOUT_FAILURES = envint("SHEQU_LOCKOUT_FAILURES", 5)
+SHEQU_LOCKOUT_MINUTES = envint("SHEQU_LOCKOUT_MINUTES", 15)
+SHEQU_LOCKOUT_MAX_MINUTES = envint("SHEQU_LOCKOUT_MAX_MINUTES", 24 * 60)
+SHEQU_LOCKOUT_MEMORY_HOURS = envint("SHEQU_LOCKOUT_MEMORY_HOURS", 24)
+AXES_FAILURE_LIMIT = SHEQU_LOCKOUT_FAILURES
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_COOLOFF_TIME = "shequ.access.lockout.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each name's lockout ends at its own time (the back-off differs per name)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during a lockout neither count nor extend it
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the back-off counts earlier lockouts here
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shequ.access.auth_views.locked_out"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # like the audit trail: forwarded headers are the client's
+
+# Two-factor sign-in (TOTP, django-otp): "required" for staff roles, or "optional" (staff and residents may enrol).
+SHEQU_2FA = env("SHEQU_2FA", "required")
+if SHEQU_2FA not in {"required", "optional"}:
+    raise ImproperlyConfigured(f"SHEQU_2FA must be 'required' or 'optional', got {SHEQU_2FA!r}")
+OTP_TOTP_ISSUER = env("SHEQU_OTP_ISSUER", "shequ")
+
+# Content security policy (django-csp): scripts and style elements only from here or with the page's nonce.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL template; a "{s}" subdomain becomes "*" (tile servers)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "sub"))
+    host = parts.netloc.replace("sub.", "*.", 1) if "{s}." in url else parts.netloc
+    return f"{parts.scheme}://{host}" if parts.scheme and host else ""
+
+
+_tile_origin = _origin(env("SHEQU_TILE_URL", ""))
+_oidc_origin = _origin(env("SHEQU_OIDC_AUTHORIZATION_ENDPOINT", "") or env("SHEQU_OIDC_ISSUER", ""))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # style="width: 40%" attributes (progress bars, legends) stay allowed; <style> elements need the nonce.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *([_tile_origin] if _tile_origin else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *([_oidc_origin] if _oidc_origin else [])],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -236,6 +334,68 @@ SHEQU_ALERT_CLAIM_SECONDS = envint("SHEQU_ALERT_CLAIM_SECONDS", 600)
 # call-or-visit list.
 SHEQU_ALERT_FOLLOWUP_MINUTES = envint("SHEQU_ALERT_FOLLOWUP_MINUTES", 30)
 SHEQU_ALERT_VULNERABLE_TAGS = envlist("SHEQU_ALERT_VULNERABLE_TAGS", "elderly_alone,empty_nest,disabled")
+# Live push (docs/alerts.md "Live push"). Server-sent events: an open page's stream polls the database this often
+# (seconds), sends a heartbeat comment after this much silence, and ends after this long (the browser reconnects).
+SHEQU_ALERT_STREAM_POLL = envint("SHEQU_ALERT_STREAM_POLL", 2)
+SHEQU_ALERT_STREAM_HEARTBEAT = envint("SHEQU_ALERT_STREAM_HEARTBEAT", 15)
+SHEQU_ALERT_STREAM_SECONDS = envint("SHEQU_ALERT_STREAM_SECONDS", 300)
+# Web Push: the VAPID private key (a PEM file's path, or the key itself as PEM or base64url); empty: one generated
+# once under var/vapid_private.pem (mode 0600). The subject is a mailto: or https: contact for push services.
+SHEQU_VAPID_PRIVATE_KEY = env("SHEQU_VAPID_PRIVATE_KEY", "")
+SHEQU_VAPID_SUBJECT = env("SHEQU_VAPID_SUBJECT", "")
+SHEQU_WEBPUSH_TIMEOUT = envint("SHEQU_WEBPUSH_TIMEOUT", 10)
+# Hosts (and their subdomains) a browser's push endpoint may be on; "*": any https host.
+SHEQU_WEBPUSH_HOSTS = envlist(
+    "SHEQU_WEBPUSH_HOSTS", "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+)
 SHEQU_NOTICE_ATTACHMENT_MAX_BYTES = envint("SHEQU_NOTICE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 # How long a confirmed or changed value stays fresh (not asked again by collection tasks), in days.
 SHEQU_COLLECTION_FRESH_DAYS = envint("SHEQU_COLLECTION_FRESH_DAYS", 180)
+# Encryption at rest of L4 values (docs/encryption.md): "sm4-gcm" or "aes-256-gcm". Keys "id:base64,id:base64"
+# (the first encrypts / indexes) from the environment, else from the key file (generated once, mode 0600).
+SHEQU_CIPHER = env("SHEQU_CIPHER", "sm4-gcm")
+SHEQU_DATA_KEYS = env("SHEQU_DATA_KEYS", "")
+SHEQU_INDEX_KEYS = env("SHEQU_INDEX_KEYS", "")
+SHEQU_DATA_KEY_FILE = Path(env("SHEQU_DATA_KEY_FILE", str(VAR_DIR / "data_keys")))
+# Single sign-on (docs/sso.md). shequ as an OpenID Connect provider under /o/: ID tokens signed RS256 with the key
+# in SHEQU_OIDC_PRIVATE_KEY_FILE, else one generated once under var/ (mode 0600); never in the database.
+from shequ.sso.keys import oidc_private_key  # noqa: E402  (standard library and cryptography only)
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": oidc_private_key(env("SHEQU_OIDC_PRIVATE_KEY_FILE", ""), VAR_DIR),
+    # Behind a proxy the issuer must not depend on the Host header; without a public URL it follows the request.
+    "OIDC_ISS_ENDPOINT": f"{SHEQU_PUBLIC_URL.rstrip('/')}/o" if SHEQU_PUBLIC_URL else "",
+    "OAUTH2_VALIDATOR_CLASS": "shequ.sso.provider.Validator",
+    "SCOPES_BACKEND_CLASS": "shequ.sso.provider.Scopes",
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "REQUEST_APPROVAL_PROMPT": "auto",  # ask again only when an app wants more than the user already granted
+    "ACCESS_TOKEN_EXPIRE_SECONDS": envint("SHEQU_OIDC_TOKEN_SECONDS", 3600),
+    "ID_TOKEN_EXPIRE_SECONDS": envint("SHEQU_OIDC_TOKEN_SECONDS", 3600),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only
+}
+# shequ as a client of the city's identity provider: on only when issuer, client ID and secret are all set.
+# Endpoints come from the issuer's discovery document unless given here.
+SHEQU_OIDC_ISSUER = env("SHEQU_OIDC_ISSUER", "")
+SHEQU_OIDC_CLIENT_ID = env("SHEQU_OIDC_CLIENT_ID", "")
+SHEQU_OIDC_CLIENT_SECRET = env("SHEQU_OIDC_CLIENT_SECRET", "")
+SHEQU_OIDC_SCOPES = env("SHEQU_OIDC_SCOPES", "openid profile")
+SHEQU_OIDC_AUTHORIZATION_ENDPOINT = env("SHEQU_OIDC_AUTHORIZATION_ENDPOINT", "")
+SHEQU_OIDC_TOKEN_ENDPOINT = env("SHEQU_OIDC_TOKEN_ENDPOINT", "")
+SHEQU_OIDC_USERINFO_ENDPOINT = env("SHEQU_OIDC_USERINFO_ENDPOINT", "")
+SHEQU_OIDC_JWKS_ENDPOINT = env("SHEQU_OIDC_JWKS_ENDPOINT", "")
+SHEQU_OIDC_DISCOVERY_SECONDS = envint("SHEQU_OIDC_DISCOVERY_SECONDS", 3600)
+SHEQU_OIDC_TIMEOUT = envint("SHEQU_OIDC_TIMEOUT", 10)
+# A city identity is linked, at its first sign-in, to the active account whose field matches this claim
+# (preferred_username -> username, phone_number -> phone, email -> email); never to a new account.
+SHEQU_OIDC_LINK_CLAIM = env("SHEQU_OIDC_LINK_CLAIM", "preferred_username")
+# True: the city provider's own MFA counts as shequ's second factor for sessions signed in through it.
+SHEQU_OIDC_TRUST_MFA = envbool("SHEQU_OIDC_TRUST_MFA", False)
+# Statistics for departments (docs/stats.md): how long cells released to a department are remembered (answers stay
+# the same, and differencing checks look back this far), and membership checks per department per hour.
+SHEQU_STATS_WINDOW_DAYS = envint("SHEQU_STATS_WINDOW_DAYS", 30)
+SHEQU_STATS_MEMBERSHIP_PER_HOUR = envint("SHEQU_STATS_MEMBERSHIP_PER_HOUR", 200)

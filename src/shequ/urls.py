@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .alerts.live_views import service_worker
 from .api import api
 
 urlpatterns = [
@@ -8,11 +9,18 @@ urlpatterns = [
     path("api/", api.urls),
     path("open311/v2/", include("shequ.open311.urls")),
     path("geo/", include("shequ.geo.urls")),
+    # The Web Push service worker lives in the portal's path so that its scope is the portal.
+    path("portal/sw.js", service_worker, name="portal_sw"),
     path("portal/", include("shequ.portal.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("collection/", include("shequ.collection.urls")),
     path("alerts/", include("shequ.alerts.urls")),
     path("notices/", include("shequ.notices.urls")),
     path("audit/", include("shequ.audit.urls")),
+    path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
+    path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)
+    # Single sign-on: shequ as OpenID Connect provider (/o/) and as client of the city's provider (/sso/).
+    path("o/", include("shequ.sso.provider_urls")),
+    path("sso/", include("shequ.sso.urls")),
     path("", include("shequ.workbench.urls")),
 ]

@@ -82,9 +82,10 @@ def test_a_crash_mid_way_resumes_without_duplicates(world, staff_c1b, town):
     assert delivery.send_due(limit=1) == 1
     first = OutboxMessage.objects.get()
 
-    # The worker comes back: it finishes the fan-out and sends the rest, each once.
+    # A worker comes along once the fan-out has stalled: it finishes the fan-out and sends the rest, each once.
     out = io.StringIO()
-    call_command("send_deliveries", "--once", stdout=out)
+    with clock.frozen(clock.now() + delivery.FAN_OUT_STALLED + timedelta(seconds=1)):
+        call_command("send_deliveries", "--once", stdout=out)
     assert out.getvalue().strip() == "fanned out 4, sent 5"
     assert Delivery.objects.filter(alert=alert).count() == 7
     sent = list(OutboxMessage.objects.values_list("delivery_id", flat=True))

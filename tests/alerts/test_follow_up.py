@@ -109,7 +109,8 @@ def test_recording_outcomes_one_timeline_row_each(world, alert, town, client):
     assert 'data-todo="0"' in html
 
 
-def test_a_worker_cannot_record_outside_their_grid_or_before_the_window(world, alert, town, client):
+def test_a_worker_cannot_record_outside_their_grid_or_before_the_window(world, alert, town, client, settings):
+    settings.SHEQU_SESSION_IDLE_SECONDS = 24 * 3600  # the clock jumps past the window; the session must not idle out
     client.login(username=world.grid_worker.username, password=PASSWORD)
     url = f"/alerts/{alert.pk}/follow-up/"
     response = client.post(url, {"person": town.silent.pk, "outcome": "reached_safe"}, follow=True)

@@ -45,7 +45,18 @@ def test_it_creates_one_account_per_role_with_the_demo_password(demo_db):
     named = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["jumin", "wanggeyuan", "shequ", "jiedao", "quzhongxin", "chuzhi", "admin", "shenji"]
+            username__in=[
+                "jumin",
+                "wanggeyuan",
+                "shequ",
+                "jiedao",
+                "quzhongxin",
+                "chuzhi",
+                "admin",
+                "shenji",
+                "wuye",
+                "shuju",
+            ]
         )
     }
     assert {u.role for u in named.values()} == set(Role.values) - {Role.SYSTEM}
@@ -54,6 +65,7 @@ def test_it_creates_one_account_per_role_with_the_demo_password(demo_db):
     assert named["jiedao"].region.level == RegionLevel.STREET
     assert named["quzhongxin"].region.level == RegionLevel.DISTRICT
     assert named["chuzhi"].unit.code.endswith("-CG")
+    assert named["shuju"].region.level == RegionLevel.STREET and named["wuye"].unit is not None
     assert named["admin"].is_superuser and named["admin"].is_staff
     assert all(u.check_password("shequ2025") for u in named.values())
     grids = named["wanggeyuan"].region.__class__.objects.filter(level=RegionLevel.GRID).count()

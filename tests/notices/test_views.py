@@ -191,3 +191,11 @@ def test_detail_and_resident_pages_serve_every_asset_themselves(world):
                       ("resident", f"/notices/mine/{n.pk}/")):  # fmt: skip
         body = client_for(getattr(world, who)).get(path).content.decode()
         assert "tracker.example" not in body
+
+
+def test_administrators_and_unit_handlers_get_the_list_without_an_inbox(world):
+    """They are no notice audience: their empty inbox still carries ``unread``, so the list page counts it."""
+    notice(world.community_staff, world.c1)
+    for who in (world.admin, world.handler):
+        resp = client_for(who).get("/notices/")
+        assert resp.status_code == 200

@@ -95,9 +95,10 @@ def test_it_merges_with_chosen_values_and_moves_what_hangs_on_the_merged_record(
         "ethnicity",
         "merged_into",
     }
-    assert list(
-        logged.filter(record_type="person", record_id=merged.pk).values_list("field", "old_value", "new_value")
-    ) == [("id_number", ZHANG_ID, None), ("merged_into", None, str(kept.pk))]
+    assert [(c.field, c.old_value, c.new_value) for c in logged.filter(record_type="person", record_id=merged.pk)] == [
+        ("id_number", ZHANG_ID, None),
+        ("merged_into", None, str(kept.pk)),
+    ]
     assert set(logged.values_list("source_kind", flat=True)) == {"manual"}
     assert logged.filter(record_type="residence", field="person").count() == 1
     assert logged.filter(record_type="household", field="head").count() == 1

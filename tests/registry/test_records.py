@@ -19,7 +19,11 @@ ZHANG_ID = make_id(date(1950, 3, 8), seq=231)  # odd sequence: male
 
 def changes_of(record) -> list[tuple]:
     rows = Change.objects.filter(record_type=record._meta.model_name, record_id=record.pk).order_by("id")
-    return list(rows.values_list("field", "old_value", "new_value", "source_kind", "source_ref", "actor__username"))
+    # Instances, not values_list: the ID number's values are decrypted when Change rows are loaded.
+    return [
+        (c.field, c.old_value, c.new_value, c.source_kind, c.source_ref, c.actor.username if c.actor else None)
+        for c in rows.select_related("actor")
+    ]
 
 
 def snapshot(person: Person) -> tuple:

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core import clock
+from shequ.core.fields import user_reference
 from shequ.geo.models import Region, RegionLevel
 
 
@@ -39,6 +41,21 @@ ROLE_LEVEL = {
 }
 DESK_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER)
 STAFF_ROLES = (*ROLE_LEVEL, Role.UNIT_HANDLER, Role.ADMIN)
+# Roles whose scope is a unit rather than a region (a property company's unit is the company).
+UNIT_ROLES = (Role.UNIT_HANDLER, Role.PROPERTY_COMPANY)
+
+
+class Level(models.TextChoices):
+    """The data dictionary's sensitivity levels (registry.dictionary.Sensitivity), as a grant's clearance."""
+
+    L1 = "L1", "L1"
+    L2 = "L2", "L2"
+    L3 = "L3", "L3"
+    L4 = "L4", "L4"
+
+
+class GrantApplied(Exception):
+    """A user object carrying an acting grant (applied in memory) was about to be saved over the primary grant."""
 
 
 class Unit(models.Model):
@@ -59,7 +76,7 @@ class Unit(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # sso.Client.user: the toolkit names it "%(app_label)s_%(class)s"
     """A person or system using shequ. ``region`` scopes area roles, ``unit`` scopes handlers."""
 
     name = models.CharField(_("full name"), max_length=50, blank=True)
@@ -79,6 +96,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.name or self.username
 
+    def save(self, *args, **kwargs) -> None:
+        # The acting grant lives only in memory: saving it would silently replace the primary grant.
+        if getattr(self, "acting_grant", None) is not None:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or {"role", "region", "unit", "region_id", "unit_id"} & set(update_fields):
+                raise GrantApplied("refusing to save a user with an acting grant applied")
+        super().save(*args, **kwargs)
+
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES or self.is_superuser
@@ -86,6 +111,64 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
+
+
+class Grant(models.Model):
+    """A further grant beside the user's own role, area and unit (their primary grant).
+
+    Scope: a region (and everything below it, by code prefix), a unit, or neither (the person themself). Clearance:
+    the highest sensitivity level shown in clear, and the highest that may be revealed on request with a purpose;
+    empty means the role's default (``scopes.ROLE_CLEARANCE``)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clear_level = models.CharField(
+        _("shown in clear up to"),
+        max_length=2,
+        choices=Level.choices,
+        blank=True,
+        help_text=_("Empty: the role's default."),
+    )
+    reveal_level = models.CharField(
+        _("may reveal up to"),
+        max_length=2,
+        choices=Level.choices,
+        blank=True,
+        help_text=_("Empty: the role's default."),
+    )
+    granted_by = user_reference(_("granted by"))
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "role", "id"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+
+    def __str__(self) -> str:
+        scope = self.region or self.unit
+        return f"{self.get_role_display()} · {scope}" if scope else str(self.get_role_display())
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.region_id and self.unit_id:
+            raise ValidationError(_("A grant covers an area or a unit, not both."))
+        if self.role in ROLE_LEVEL and not self.region_id:
+            raise ValidationError({"region": _("This role needs an area.")})
+        if self.role in UNIT_ROLES and not self.unit_id:
+            raise ValidationError({"unit": _("This role needs a unit.")})
+        if self.clear_level and self.reveal_level and self.reveal_level < self.clear_level:
+            raise ValidationError({"reveal_level": _("The reveal level cannot be below the clear level.")})
+
+    def active(self) -> bool:
+        return self.expires_at is None or self.expires_at > clock.now()
 
 
 class ApiToken(models.Model):
@@ -97,6 +180,10 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Events reported with this token come in on this channel (e.g. the 12345 hotline system).
     channel = models.CharField(_("channel"), max_length=20, blank=True)
+    # A token may act under one of its user's further grants instead of the primary one.
+    grant = models.ForeignKey(
+        Grant, verbose_name=_("grant"), null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -108,12 +195,22 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def clean(self) -> None:
+        if self.grant_id is not None and self.grant is not None and self.grant.user_id != self.user_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"grant": _("A token can act only under a grant of its own user.")})
+
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user: User, name: str, channel: str = "") -> tuple[ApiToken, str]:
+    def issue(cls, *, user: User, name: str, channel: str = "", grant: Grant | None = None) -> tuple[ApiToken, str]:
+        if grant is not None and grant.user_id != user.pk:
+            raise ValueError("a token can only act under a grant of its own user")
         key = "sq_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash(key), channel=channel)
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=cls.hash(key), channel=channel, grant=grant
+        )
         return token, key

@@ -6,11 +6,60 @@ from these functions, so every page, API call and export applies the same scope.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils import timezone
 
 from shequ.geo.models import LEVEL_ORDER, Region, RegionLevel
 
 from .models import DESK_ROLES, ROLE_LEVEL, ApiToken, Role, User
+
+# --- clearance: how much of a record a grant shows ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """``clear``: the highest sensitivity level (1-4) shown in clear; ``reveal``: the highest that may be shown on
+    an explicit, audited request with a purpose; ``property_only``: only the dictionary's property-visible fields
+    exist at all (the rest are hidden, not masked)."""
+
+    clear: int
+    reveal: int
+    property_only: bool = False
+
+
+# (clear, reveal) per role: the defaults of a primary grant and of a Grant whose levels are left empty.
+ROLE_CLEARANCE: dict[str, tuple[int, int]] = {
+    Role.GRID_WORKER: (3, 4),
+    Role.COMMUNITY_STAFF: (3, 4),
+    Role.STREET_DISPATCHER: (2, 3),
+    Role.DISTRICT_DISPATCHER: (2, 3),
+    Role.UNIT_HANDLER: (2, 3),
+    Role.ADMIN: (3, 4),
+    Role.AUDITOR: (2, 2),
+    Role.PROPERTY_COMPANY: (3, 3),
+    Role.DATA_USER: (1, 1),
+    Role.RESIDENT: (1, 1),  # a resident sees their own record in the portal, nothing of anyone else
+    Role.SYSTEM: (1, 1),
+}
+
+
+def level_number(level: str) -> int:
+    """ "L3" -> 3; anything else (an empty or unknown level) -> 0."""
+    return int(level[1]) if len(level) == 2 and level[0] == "L" and level[1] in "1234" else 0
+
+
+def clearance(user: User) -> Clearance:
+    """The acting grant's clearance (an applied ``Grant``), else the role's default. Superusers count as admins."""
+    if not getattr(user, "is_authenticated", False):
+        return Clearance(0, 0)
+    grant = getattr(user, "acting_grant", None)
+    role = Role.ADMIN if user.is_superuser and grant is None else user.role
+    clear, reveal = ROLE_CLEARANCE.get(role, (1, 1))
+    if grant is not None:
+        clear = level_number(grant.clear_level) or clear
+        reveal = level_number(grant.reveal_level) or reveal
+    return Clearance(clear, max(clear, reveal), property_only=user.role == Role.PROPERTY_COMPANY)
 
 
 def area_prefix(user: User) -> str | None:
@@ -60,7 +109,7 @@ def acts_at_desk(user: User, desk: Region) -> bool:
 def user_for_token(key: str) -> tuple[User, ApiToken] | None:
     """The active user behind an API key, or None. Records when the token was last used."""
     token = (
-        ApiToken.objects.select_related("user", "user__region", "user__unit")
+        ApiToken.objects.select_related("user", "user__region", "user__unit", "grant__region", "grant__unit")
         .filter(key_hash=ApiToken.hash(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
@@ -69,4 +118,10 @@ def user_for_token(key: str) -> tuple[User, ApiToken] | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if token.grant is not None:
+        from .grants import apply  # grants imports this module
+
+        if not token.grant.active():
+            return None  # a token bound to an expired grant acts as nobody
+        apply(token.user, token.grant)
     return token.user, token

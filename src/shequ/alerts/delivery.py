@@ -13,12 +13,14 @@ not resent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,7 +31,7 @@ from shequ.core.errors import DomainError, InvalidInput, NotFound
 from shequ.events import actions as events
 from shequ.events.models import Channel, Event, Level
 from shequ.geo.models import Region
-from shequ.registry.models import Person, PersonTag
+from shequ.registry.models import Organization, Person, PersonTag
 from shequ.registry.queries import current_residences, person_of
 
 from . import gateway, targeting
@@ -41,6 +43,7 @@ from .models import (
     DeliveryChannel,
     DeliveryStatus,
     MsgType,
+    PushSubscription,
     State,
 )
 
@@ -126,13 +129,18 @@ def _open_tag(codes: list[str]) -> QuerySet[PersonTag]:
     )
 
 
-def _person_rows(person_id: int, phone: str, account_id, email: str, grid: str, vulnerable: bool, now: datetime):
+def _person_rows(
+    person_id: int, phone: str, account_id, email: str, grid: str, vulnerable: bool, push: bool, now: datetime
+):
     common = {"person_id": person_id, "grid_code": grid or "", "created_at": now}
     if account_id:
-        # In the portal it is there at once: inbox and banner read these rows.
+        # In the portal it is there at once: inbox, banner and open pages (live.py) read these rows.
         yield Delivery(
             **common, channel=DeliveryChannel.IN_APP, status=DeliveryStatus.DELIVERED, sent_at=now, delivered_at=now
         )
+        if push:
+            # A browser of theirs allowed notifications: one row, sent to each of their subscriptions.
+            yield Delivery(**common, channel=DeliveryChannel.WEBPUSH, next_attempt_at=now)
     if phone:
         yield Delivery(**common, channel=DeliveryChannel.SMS, address=phone, next_attempt_at=now)
         if vulnerable:
@@ -140,6 +148,52 @@ def _person_rows(person_id: int, phone: str, account_id, email: str, grid: str, 
             yield Delivery(**common, channel=DeliveryChannel.VOICE, address=phone, next_attempt_at=now)
     if email:
         yield Delivery(**common, channel=DeliveryChannel.EMAIL, address=email, next_attempt_at=now)
+
+
+def _insert_new(rows: list[Delivery]) -> None:
+    """``Delivery.objects.bulk_create(rows, ignore_conflicts=True)`` as one ``executemany``.
+
+    At a million recipients Django's per-field work in ``bulk_create`` (about 20 fields a row, each prepared and
+    given its own placeholder) was most of the fan-out. Here each distinct non-trivial value (the chunk's shared
+    timestamps) is prepared for the database once; rows that already exist are still skipped by the unique
+    constraints (``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``)."""
+    if not rows:
+        return
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(Delivery._meta.db_table)} "
+        f"({columns}) VALUES ({placeholders}) {ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)}"
+    )
+    prepared: dict = {}
+
+    def prep(field, value):
+        if value is None or type(value) in (str, int):
+            return value
+        try:
+            key = (field.attname, value)
+            if key not in prepared:
+                prepared[key] = field.get_db_prep_save(value, connection)
+            return prepared[key]
+        except TypeError:  # unhashable: prepare it each time
+            return field.get_db_prep_save(value, connection)
+
+    values = [tuple(prep(f, getattr(row, f.attname)) for f in fields) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _by_ids(ids: QuerySet, rows: QuerySet, size: int) -> Iterator[list]:
+    """``rows`` for the ids ``ids`` selects, ``size`` ids a query, in id order.
+
+    The area's ids are read once: re-running the area query per chunk (``pk > last``) made the database rebuild
+    the area's resident set every time, quadratic in the residents (1,000 times at a million). Each chunk is its
+    own short query, so no read stays open across the chunks' commits (SQLite could not then write)."""
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield list(rows.filter(pk__in=ids[start : start + size]).order_by("pk"))
 
 
 def fan_out(alert: Alert, *, chunk: int = 1000) -> int:
@@ -157,31 +211,26 @@ def fan_out(alert: Alert, *, chunk: int = 1000) -> int:
         .values("dwelling__building__grid__code")[:1]
     )
     people = (
-        target.residents.annotate(
+        Person.objects.annotate(
             grid=Subquery(grid),
             vulnerable=Exists(_open_tag(vulnerable_tags()).filter(person_id=OuterRef("pk"))),
+            push=Exists(PushSubscription.objects.filter(user_id=OuterRef("account_id"))),
         )
         .order_by("pk")
-        .values_list("pk", "phone", "account_id", "account__email", "grid", "vulnerable")
+        .values_list("pk", "phone", "account_id", "account__email", "grid", "vulnerable", "push")
     )
-    # Keyset chunks: each one its own transaction, so a crash keeps what was done and a re-run continues.
-    last = 0
-    while rows := list(people.filter(pk__gt=last)[:chunk]):
+    # Chunks, each inserted in its own transaction: a crash keeps what was done and a re-run continues.
+    for rows in _by_ids(target.residents.order_by("pk").values_list("pk", flat=True), people, chunk):
         now = clock.now()
         batch = [d for row in rows for d in _person_rows(*row, now=now)]
         for d in batch:
             d.alert = alert
         with transaction.atomic():
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-        last = rows[-1][0]
+            _insert_new(batch)
 
-    organizations = (
-        target.organizations.exclude(contact_phone="")
-        .order_by("pk")
-        .values_list("pk", "contact_phone", "premises__building__grid__code")
-    )
-    last = 0
-    while contacts := list(organizations.filter(pk__gt=last)[:chunk]):
+    organizations = target.organizations.exclude(contact_phone="").order_by("pk")
+    contacts_of = Organization.objects.values_list("pk", "contact_phone", "premises__building__grid__code")
+    for contacts in _by_ids(organizations.values_list("pk", flat=True), contacts_of, chunk):
         now = clock.now()
         batch = [
             Delivery(
@@ -196,22 +245,36 @@ def fan_out(alert: Alert, *, chunk: int = 1000) -> int:
             for pk, phone, grid in contacts
         ]
         with transaction.atomic():
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-        last = contacts[-1][0]
+            _insert_new(batch)
 
     Alert.objects.filter(pk=alert.pk, fanned_out_at__isnull=True).update(fanned_out_at=clock.now())
     return Delivery.objects.filter(alert=alert).count() - before
 
 
+# A fan-out writes a chunk of rows every second or so; this long without a new row (or since the approval) and
+# it is taken for lost.
+FAN_OUT_STALLED = timedelta(seconds=60)
+
+
 def alerts_to_fan_out() -> QuerySet[Alert]:
-    """Approved alerts whose fan-out never finished (the task was lost, or the worker died), still worth sending."""
+    """Approved alerts whose fan-out never finished (the task was lost, or the worker died), still worth sending.
+
+    Not an alert approved or given new rows within ``FAN_OUT_STALLED``: its own task is at it. Each worker
+    repeating a running fan-out of a million rows held back every worker's first message until its copy ended."""
     now = clock.now()
-    return Alert.objects.filter(
-        Q(expires__isnull=True) | Q(expires__gt=now),
-        state=State.APPROVED,
-        fanned_out_at__isnull=True,
-        superseded_by__isnull=True,
-    ).order_by("approved_at", "id")
+    stalled = now - FAN_OUT_STALLED
+    progressing = Delivery.objects.filter(alert=OuterRef("pk"), created_at__gt=stalled)
+    return (
+        Alert.objects.filter(
+            Q(expires__isnull=True) | Q(expires__gt=now),
+            Q(approved_at__isnull=True) | Q(approved_at__lte=stalled),
+            state=State.APPROVED,
+            fanned_out_at__isnull=True,
+            superseded_by__isnull=True,
+        )
+        .exclude(Exists(progressing))
+        .order_by("approved_at", "id")
+    )
 
 
 # --- sending ------------------------------------------------------------------------------------------
@@ -252,6 +315,7 @@ def send_one(pk: int) -> str:
         text=message_text(delivery),
         subject=delivery.alert.headline,
         callback=callback_url(),
+        url=ack_url(delivery) if delivery.channel == DeliveryChannel.WEBPUSH else "",
     )
     try:
         ref = gateway.send(message)

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from shequ.access.models import User
-from shequ.access.scopes import area_prefix
+from shequ.access.scopes import area_prefix, clearance
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from shequ.geo.models import Region
@@ -103,9 +103,9 @@ def follow_up_rows(alert: Alert, *, user: User) -> list[FollowUpRow]:
     people = list(follow_up_people(alert, user=user))
     codes = vulnerable_tags()
     tags: dict[int, list[str]] = {}
-    for person_id, name in (
-        _open_tag(codes).filter(person_id__in=[p.pk for p in people]).values_list("person_id", "tag__name")
-    ):
+    # only tags at or below the worker's clear level are named (an L4 tag is not shown without a reveal)
+    shown = _open_tag(codes).filter(tag__sensitivity__lte=f"L{clearance(user).clear}")
+    for person_id, name in shown.filter(person_id__in=[p.pk for p in people]).values_list("person_id", "tag__name"):
         tags.setdefault(person_id, []).append(name)
     rows = [FollowUpRow(person=p, tags=tags.get(p.pk, []), done=_done(p)) for p in people]
     return sorted(rows, key=lambda r: r.done)

@@ -44,6 +44,7 @@ class Message:
     text: str
     subject: str = ""
     callback: str = ""
+    url: str = ""  # the answer link, for channels that carry it apart from the text (Web Push)
 
 
 def sign(body: bytes, key: str) -> str:
@@ -111,6 +112,10 @@ def send_email(message: Message) -> str:
 
 def send(message: Message) -> str:
     """Send through the channel's gateway; raises ``SendError``."""
+    if message.channel == DeliveryChannel.WEBPUSH:
+        from . import webpush  # imported here: webpush builds on this module
+
+        return webpush.send(message)
     if message.channel == DeliveryChannel.EMAIL:
         return send_email(message)
     if message.channel in (DeliveryChannel.SMS, DeliveryChannel.VOICE):

@@ -369,6 +369,7 @@ class DeliveryChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     VOICE = "voice", _("Voice call")
     EMAIL = "email", _("Email")
+    WEBPUSH = "webpush", _("Web Push")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -512,3 +513,34 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.person_id} {self.outcome}"
+
+
+class PushSubscription(models.Model):
+    """One browser that allowed notifications (Web Push, RFC 8030/8291): where to post and the keys to encrypt with.
+
+    Tied to the portal account; a resident's ``webpush`` delivery goes to each of their subscriptions. The push
+    service answering 404/410 means the browser dropped it: the row is deleted (``webpush.send``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # Unique: one browser, one row; signing in as someone else on the same browser moves it to them.
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("public key (p256dh)"), max_length=200)
+    auth = models.CharField(_("authentication secret"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    last_sent_at = models.DateTimeField(pgettext_lazy("alert", "last sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:60]}"
+
+    def info(self) -> dict:
+        """The ``subscription_info`` pywebpush expects (what the browser's ``PushSubscription.toJSON()`` gives)."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -58,3 +58,31 @@ def on_grant_change(sender: Any, instance: Any, created: bool, raw: bool = False
         return
     changed = sorted(name for name in GRANT_FIELDS if before is None or before[name] != after[name])
     record(Action.GRANT_CHANGE, target=instance, fields=changed, detail={"before": before, "after": after})
+
+
+# --- further grants (access.Grant): added, changed, removed -------------------------------------------------
+
+
+def _grant_row(grant: Any) -> dict[str, Any]:
+    return {
+        "grant": grant.pk,
+        "role": grant.role,
+        "region_id": grant.region_id,
+        "unit_id": grant.unit_id,
+        "clear_level": grant.clear_level,
+        "reveal_level": grant.reveal_level,
+        "expires_at": grant.expires_at,
+    }
+
+
+@receiver(post_save, sender="access.Grant", dispatch_uid="audit_grant_row_saved")
+def on_grant_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    op = "add" if created else "change"
+    record(Action.GRANT_CHANGE, target=instance.user, fields=["grant"], detail={"op": op, **_grant_row(instance)})
+
+
+@receiver(post_delete, sender="access.Grant", dispatch_uid="audit_grant_row_removed")
+def on_grant_removed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    record(Action.GRANT_CHANGE, target=instance.user, fields=["grant"], detail={"op": "remove", **_grant_row(instance)})

@@ -5,6 +5,7 @@ Missing and forbidden tasks are both 404 (``queries.get_task_for``); a refused a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,6 +23,7 @@ from shequ.access.decorators import staff_required
 from shequ.access.models import Role
 from shequ.core.errors import DomainError, NotFound
 from shequ.registry.queries import current_residences, people_for
+from shequ.registry.visibility import viewer_for
 
 from . import actions, queries
 from .forms import TaskForm
@@ -117,19 +119,23 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _found(queries.get_task_for, request.user, pk)
     done, total = queries.task_progress(task)
     show = request.GET.get("show", "pending" if task.status == TaskStatus.OPEN else "all")
-    items = task.items.select_related("person").order_by("person__name", "id")
+    viewer = viewer_for(request.user)
+    names_clear = viewer.clear("person.name")  # order and search by name only when names are clear (no oracle)
+    items = task.items.select_related("person").order_by(*(("person__name", "id") if names_clear else ("id",)))
     if show == "pending":
         items = items.filter(status=ItemStatus.PENDING)
     elif show == "done":
         items = items.exclude(status=ItemStatus.PENDING)
     else:
         show = "all"
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").strip() if names_clear else ""
     if q:
         items = items.filter(Q(person__name__contains=q) | Q(person__name_initials__startswith=q.lower()))
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     addresses = _addresses(task.grid_id, [i.person_id for i in page.object_list])
     rows = [(item, addresses.get(item.person_id, "")) for item in page.object_list]
+    for item, _address in rows:
+        viewer.mask(item.person)  # loaded for this page only: masked in place
     is_assignee = request.user.pk == task.assignee_id
     return render(
         request,
@@ -145,7 +151,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "may_submit": is_assignee and task.status == TaskStatus.OPEN,
             "may_cancel": queries.may_manage(request.user) and task.status == TaskStatus.OPEN,
-            "entries": task.entries.select_related("by", "item__person").order_by("-at", "-id")[:30]
+            "entries": [
+                entry
+                for entry in task.entries.select_related("by", "item__person").order_by("-at", "-id")[:30]
+                if entry.item is None or viewer.mask(entry.item.person)
+            ]
             if not is_assignee
             else [],
         },
@@ -165,6 +175,12 @@ def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("collection:task", pk=task.pk)
 
 
+def _masked_item(item: TaskItem | None, viewer: Any) -> TaskItem | None:
+    if item is not None:
+        viewer.mask(item.person)  # loaded for display only
+    return item
+
+
 def _next_pending(item: TaskItem) -> TaskItem | None:
     return item.task.items.filter(status=ItemStatus.PENDING).exclude(pk=item.pk).order_by("person__name", "id").first()
 
@@ -177,6 +193,10 @@ def item_form(request: HttpRequest, pk: int) -> HttpResponse:
     # The person is read through the base's access point too: one who moved away is not shown any more.
     lives_here = people_for(request.user).filter(pk=item.person_id).exists()
     asks = queries.form_for(item) if lives_here else []
+    # A value above the worker's clear level is neither shown nor asked (a missing one may still be filled in);
+    # a field the page does not send keeps its value.
+    viewer = viewer_for(request.user)
+    asks = [a for a in asks if a.missing or viewer.clear(a.field.name)]
     posted: dict[str, str] = {}
     errors: dict[str, str] = {}
     status = 200
@@ -192,7 +212,7 @@ def item_form(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, e.message)
             return redirect("collection:item", pk=item.pk)
         else:
-            person = item.person.name
+            person = viewer.mask(copy.copy(item.person)).name
             if done.changes:
                 text = _("%(person)s: saved, %(n)s fields updated.") % {"person": person, "n": done.item.changed}
             else:
@@ -209,7 +229,7 @@ def item_form(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "task": task,
-            "person": item.person,
+            "person": viewer.mask(copy.copy(item.person)),
             "address": addresses.get(item.person_id, ""),
             "fields": fields,
             "general_error": errors.get("__all__", ""),
@@ -218,7 +238,7 @@ def item_form(request: HttpRequest, pk: int) -> HttpResponse:
             and task.status == TaskStatus.OPEN
             and item.status == ItemStatus.PENDING
             and lives_here,
-            "next_item": _next_pending(item) if item.done else None,
+            "next_item": _masked_item(_next_pending(item) if item.done else None, viewer),
         },
         status=status,
     )

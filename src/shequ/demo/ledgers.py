@@ -150,12 +150,13 @@ def people_ledger(out: Path, *, seed: int = 1, today: date, rows: int = PEOPLE_R
     labels = _labels("person", PERSON_COLUMNS)
     genders, ethnicities, residencies = _code_labels("gender"), _code_labels("ethnicity"), _code_labels("residency")
     cutoff = add_years(today, -70)
-    elderly = list(
+    # Sorted by ID number after reading (the column is encrypted, its SQL order means nothing), then shuffled.
+    elderly = sorted(
         Person.objects.current()
         .filter(residency="registered", id_number__isnull=False, birth_date__lte=cutoff, residences__end__isnull=True)
         .exclude(name="")
-        .order_by("id_number")
-        .distinct()
+        .distinct(),
+        key=lambda p: p.id_number or "",
     )
     rng.shuffle(elderly)
     fault_people = sum(n for kind, _c, n in PERSON_FAULTS if kind != "duplicate")

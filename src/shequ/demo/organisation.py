@@ -13,7 +13,7 @@ from faker import Faker
 from shequ.access.models import Role, Unit, User
 from shequ.events.catalog import load_catalog
 from shequ.events.models import Category
-from shequ.geo.models import Region, RegionLevel
+from shequ.geo.models import Building, Region, RegionLevel
 
 DEMO_PASSWORD = "shequ2025"
 
@@ -123,7 +123,23 @@ ACCOUNTS = (
     Account("chuzhi", Role.UNIT_HANDLER),
     Account("admin", Role.ADMIN),
     Account("shenji", Role.AUDITOR),
+    Account("wuye", Role.PROPERTY_COMPANY),
+    Account("shuju", Role.DATA_USER),  # the statistics API only (docs/stats.md)
 )
+# The property company (物业) of the first grid's first buildings: its account sees only their residents.
+PROPERTY_BUILDINGS = 3
+
+
+def _property_company() -> Unit | None:
+    grid = Region.objects.filter(level=RegionLevel.GRID).order_by("code").first()
+    if grid is None or grid.parent is None:
+        return None
+    company, _ = Unit.objects.get_or_create(
+        code=unit_code(grid.parent, "WY"), defaults={"name": f"{grid.parent.name}物业服务中心", "region": grid.parent}
+    )
+    buildings = Building.objects.filter(grid=grid).order_by("id").values_list("pk", flat=True)[:PROPERTY_BUILDINGS]
+    Building.objects.filter(pk__in=list(buildings)).update(managed_by=company)
+    return company
 
 
 def unit_code(region: Region, kind: str) -> str:
@@ -209,5 +225,8 @@ def _create_users(fake: Faker, *, residents: int) -> int:
         add("chuzhi", n, Role.UNIT_HANDLER, unit=unit)
     add("admin", 1, Role.ADMIN, is_superuser=True, is_staff=True)
     add("shenji", 1, Role.AUDITOR)
+    add("wuye", 1, Role.PROPERTY_COMPANY, unit=_property_company())
+    # A department's data user for the first street: counts and membership checks through /api/stats/, no records.
+    add("shuju", 1, Role.DATA_USER, region=next(iter(by_level[RegionLevel.STREET]), None))
     User.objects.bulk_create(people, batch_size=1000)
     return len(people)

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import ValidationError
 
+from shequ.access.masking import mask_name, mask_phone
 from shequ.access.models import ApiToken, Role, Unit, User
+from shequ.access.scopes import clearance
 from shequ.core.errors import InvalidInput, PermissionDenied
 from shequ.events.rules import allowed_actions
 from shequ.geo.models import Region
@@ -192,6 +194,9 @@ def event_row(event: Event) -> dict:
 def event_detail(user: User, event: Event) -> dict:
     is_reporter = event.reporter_id is not None and event.reporter_id == user.pk
     personal = is_reporter or user.is_staff_role
+    # The reporter's name and phone are person data at the dictionary's level for names and phones (L3): masked for
+    # staff cleared below it (street and district desks, handlers), as on the workbench page (docs/access.md).
+    clear = is_reporter or clearance(user).clear >= 3
     timeline = event.timeline.select_related("actor", "unit")
     return {
         **event_row(event),
@@ -210,8 +215,8 @@ def event_detail(user: User, event: Event) -> dict:
         "dispatched_at": event.dispatched_at,
         "handled_at": event.handled_at,
         "closed_at": event.closed_at,
-        "reporter_name": event.reporter_name if personal else None,
-        "reporter_phone": event.reporter_phone if personal else None,
+        "reporter_name": (event.reporter_name if clear else mask_name(event.reporter_name)) if personal else None,
+        "reporter_phone": (event.reporter_phone if clear else mask_phone(event.reporter_phone)) if personal else None,
         "token": str(event.token) if is_reporter else None,
         "photos": [
             {

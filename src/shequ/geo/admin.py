@@ -13,9 +13,9 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Building)
 class BuildingAdmin(admin.ModelAdmin):
-    list_display = ["name", "address", "grid", "floors"]
+    list_display = ["name", "address", "grid", "floors", "managed_by"]
     search_fields = ["name", "address"]
-    autocomplete_fields = ["grid"]
+    autocomplete_fields = ["grid", "managed_by"]
 
 
 @admin.register(Dwelling)

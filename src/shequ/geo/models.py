@@ -75,6 +75,15 @@ class Building(models.Model):
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    # The property company (物业) managing the building: a unit whose users see only the buildings it manages.
+    managed_by = models.ForeignKey(
+        "access.Unit",
+        verbose_name=_("property company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_buildings",
+    )
 
     class Meta:
         ordering = ["grid", "name"]

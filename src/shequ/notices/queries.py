@@ -115,11 +115,13 @@ def get_resident_notice(user: User, pk: Any) -> Notice:
 def notices_for_staff(user: User) -> QuerySet[Notice]:
     """Published notices in force addressed to the user's role, for a region that holds the user's area
     (a notice for a community reaches that community's grid workers, not the street above it)."""
+    # Annotated even when empty: callers filter on ``unread`` (none() after annotate keeps the field).
+    nothing = Notice.objects.annotate(unread=_unread(user)).none()
     if not user.is_authenticated or not user.is_staff_role:
-        return Notice.objects.none()
+        return nothing
     prefix = area_prefix(user)
     if not prefix:  # administrators and unit handlers are not an audience
-        return Notice.objects.none()
+        return nothing
     qs = Notice.objects.filter(_in_force(), _covering([prefix]), audience_roles__contains=f",{user.role},")
     return _newest_first(qs.annotate(unread=_unread(user)))
 

@@ -22,8 +22,21 @@ from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition
 from shequ.geo.models import Dwelling
 
+from . import queries
 from .dictionary import CodeItem, Field, FieldType
-from .models import Change, Household, Organization, OrganizationTag, Person, PersonTag, Residence, SourceKind, Tag
+from .models import (
+    Change,
+    Household,
+    Organization,
+    OrganizationTag,
+    Person,
+    PersonTag,
+    Residence,
+    SourceKind,
+    Tag,
+    seal,
+    sealed_field,
+)
 from .validators import (
     birth_and_gender_from_id,
     check_consistent_with_id,
@@ -137,7 +150,7 @@ def _validated_person(values: dict[str, Any], *, pk: int | None) -> dict[str, An
         born, sex = birth_and_gender_from_id(number)
         values["birth_date"] = values.get("birth_date") or born
         values["gender"] = values.get("gender") or sex
-        if Person.objects.filter(id_number=number).exclude(pk=pk or 0).exists():
+        if queries.people_with_id_number(number).exclude(pk=pk or 0).exists():
             raise InvalidInput(
                 _("Another person already has this ID number."), code="id_number_taken", field="id_number"
             )
@@ -374,10 +387,12 @@ def insert_changes(rows: Iterable[ChangeRow]) -> int:
     """Insert Change rows in bulk: COPY on PostgreSQL, ``executemany`` elsewhere. Returns how many.
 
     Imports write several Change rows per record; building them as model instances costs several times the insert
-    itself, so bulk writes hand plain tuples to the database's own bulk path."""
+    itself, so bulk writes hand plain tuples to the database's own bulk path. The values of an encrypted field
+    (``models.sealed_field``) are encrypted here, as ``Change.objects.bulk_create`` does."""
     table = connection.ops.quote_name(Change._meta.db_table)
     columns = ", ".join(_CHANGE_COLUMNS)
     count = 0
+    rows = ((*row[:3], seal(row[3]), seal(row[4]), *row[5:]) if sealed_field(row[0], row[2]) else row for row in rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

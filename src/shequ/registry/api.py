@@ -1,9 +1,11 @@
 """The community base over the API: people (list with search, get, create, patch), households, dwellings,
 buildings, organisations and the grid overview.
 
-Every read goes through ``registry.queries`` (scoped to the token's user: out of area is a 404, like missing) and
-``registry.search``; writes go through ``registry.actions`` with the source "API client" and the token's name, so
-each change's provenance names the system that sent it.
+Every read goes through ``registry.queries`` (scoped to the token's user: out of area is a 404, like missing; people
+and organisations masked by the acting grant's clearance, with ``masked`` and ``hidden`` naming the fields) and
+``registry.search`` (refusing searches on what is not clear); a masked value is shown in clear only through
+``POST /people/{id}/reveal`` with a purpose (audited); writes go through ``registry.actions`` with the source
+"API client" and the token's name, so each change's provenance names the system that sent it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from shequ.access.scopes import area_prefix
 from shequ.core.errors import InvalidInput, PermissionDenied
 from shequ.geo.models import Building, Dwelling
 
-from . import actions, queries, search
+from . import actions, queries, search, visibility
 from .models import Household, Organization, OrganizationTag, Person, PersonTag, Residence, SourceKind
 from .schemas import (
     MAX_ID,
@@ -36,6 +38,8 @@ from .schemas import (
     PersonIn,
     PersonPage,
     PersonPatch,
+    RevealIn,
+    RevealOut,
 )
 
 router = Router(tags=["registry"])
@@ -73,7 +77,10 @@ def _building_ref(building: Building) -> dict:
     return {"id": building.pk, "name": building.name, "address": building.address, "grid": _grid(building.grid)}
 
 
-def _dwelling_ref(dwelling: Dwelling) -> dict:
+def _dwelling_ref(dwelling: Dwelling, *, masked: bool = False) -> dict:
+    if masked:  # the address to the building only (residence.dwelling above the user's clearance)
+        address = dwelling.building.address + visibility.masking.MASKED
+        return {"id": None, "address": address, "floor": None, "room": visibility.masking.MASKED}
     return {"id": dwelling.pk, "address": str(dwelling), "floor": dwelling.floor, "room": dwelling.room}
 
 
@@ -84,7 +91,7 @@ def _household_ref(household: Household | None) -> dict | None:
 def _residence(r: Residence) -> dict:
     return {
         "person": {"id": r.person_id, "name": r.person.name},
-        "dwelling": _dwelling_ref(r.dwelling),
+        "dwelling": _dwelling_ref(r.dwelling, masked=getattr(r, "dwelling_masked", False)),
         "household": _household_ref(r.household),
         "role": r.role,
         "start": r.start,
@@ -100,33 +107,48 @@ def _tags(rows: Any) -> list[dict]:
 
 
 def _person_row(p: Person) -> dict:
-    return {"id": p.pk, **{name: getattr(p, name) for name in Person.TRACKED}, "updated_at": p.updated_at}
+    """A masked person (from the access point): hidden fields are null and named in ``hidden``."""
+    hidden = getattr(p, "hidden_fields", frozenset())
+    values = {name: (None if name in hidden else getattr(p, name)) for name in Person.TRACKED}
+    return {
+        "id": p.pk,
+        **values,
+        "updated_at": p.updated_at,
+        "masked": sorted(getattr(p, "masked_fields", ())),
+        "hidden": sorted(hidden),
+    }
 
 
 RESIDENCE_RELATED = ("person", "dwelling__building", "household")
 
 
-def _person_detail(person: Person) -> dict:
-    current, past = queries.residences_of_person(person)
+def _person_detail(person: Person, user: User) -> dict:
+    current, past = queries.residences_of_person(person, user)
     today = queries.clock.now().date()
     tags = PersonTag.objects.filter(queries.open_tags(today), person=person).select_related("tag").order_by("since")
-    for r in (*current, *past):
-        r.person = person
     return {
         **_person_row(person),
-        "tags": _tags(tags),
+        "tags": _tags(visibility.viewer_for(user).clear_tag_rows(tags)),
         "residences": [_residence(r) for r in current],
         "past_residences": [_residence(r) for r in past],
     }
 
 
 def _organization_row(o: Organization) -> dict:
+    hidden = getattr(o, "hidden_fields", frozenset())
     return {
         "id": o.pk,
-        **{name: getattr(o, name) for name in Organization.TRACKED if name != "premises"},
+        **{name: (None if name in hidden else getattr(o, name)) for name in Organization.TRACKED if name != "premises"},
         "premises": _dwelling_ref(o.premises) if o.premises is not None else None,
         "updated_at": o.updated_at,
+        "masked": sorted(getattr(o, "masked_fields", ())),
+        "hidden": sorted(hidden),
     }
+
+
+def _order(user: User, record_type: str) -> tuple[str, ...]:
+    """By name only when names are clear to the user: the order of masked values would tell what they hide."""
+    return ("name", "id") if visibility.viewer_for(user).clear(f"{record_type}.name") else ("id",)
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -151,13 +173,26 @@ def list_people(request: HttpRequest, filters: Query[ListQuery]) -> dict:
     if filters.q.strip():
         qs = search.people_matching(request.user, parsed)
     else:
-        qs = queries.people_for(request.user).order_by("name", "id")
+        qs = queries.people_for(request.user).order_by(*_order(request.user, "person"))
+    if filters.tag:
+        qs = queries.with_tag(qs, request.user, filters.tag)
     return {**_page(qs, filters, _person_row), "kind": parsed.kind.value}
 
 
 @router.get("/people/{id}", response=PersonDetail, summary="One person with tags and residences")
 def get_person(request: HttpRequest, id: int = PK) -> dict:
-    return _person_detail(queries.get_person_for(request.user, id))
+    return _person_detail(queries.get_person_for(request.user, id), request.user)
+
+
+@router.post(
+    "/people/{id}/reveal",
+    response=RevealOut,
+    summary="Show masked fields of one person in clear, with a purpose (recorded in the audit trail)",
+)
+def reveal_person(request: HttpRequest, payload: RevealIn, id: int = PK) -> dict:
+    shown = visibility.reveal_person(request.user, id, payload.fields, payload.purpose)
+    tags = shown["tags"] if visibility.TAGS in payload.fields else None
+    return {"id": id, "values": shown["values"], "tags": _tags(tags) if tags is not None else None}
 
 
 @router.post("/people", response={201: PersonDetail}, summary="Create a person (and where they live)")
@@ -187,7 +222,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
                 by=user,
                 source=source,
             )
-    return Status(201, _person_detail(queries.get_person_for(user, person.pk)))
+    return Status(201, _person_detail(queries.get_person_for(user, person.pk), user))
 
 
 # Text fields that are empty rather than null when cleared.
@@ -197,12 +232,17 @@ _TEXT = {"gender", "phone", "ethnicity", "residency", "hukou_address", "note", "
 @router.patch("/people/{id}", response=PersonDetail, summary="Change some fields of a person")
 def patch_person(request: HttpRequest, payload: PersonPatch, id: int = PK) -> dict:
     user = request.user
-    person = queries.get_person_for(user, id)
+    person = queries.get_person_unmasked_for(user, id)
     _check_may_write(user)
     fields = payload.dict(exclude_unset=True)
+    unclear = [k for k in fields if not visibility.viewer_for(user).clear(f"person.{k}")]
+    if unclear:  # a field one does not see in clear is not one to overwrite blind
+        raise PermissionDenied(
+            _("You may change only fields you see in clear."), code="field_not_clear", field=unclear[0]
+        )
     fields = {k: ("" if v is None and k in _TEXT else v) for k, v in fields.items()}
     actions.update_person(person, by=user, source=_source(request), **fields)
-    return _person_detail(queries.get_person_for(user, id))
+    return _person_detail(queries.get_person_for(user, id), user)
 
 
 # --- places -------------------------------------------------------------------------------------
@@ -211,7 +251,8 @@ def patch_person(request: HttpRequest, payload: PersonPatch, id: int = PK) -> di
 @router.get("/households/{id}", response=HouseholdOut, summary="A household and its current members")
 def get_household(request: HttpRequest, id: int = PK) -> dict:
     household = queries.get_household_for(request.user, id)
-    members = queries.household_members(household)
+    members = queries.household_members(household, request.user)
+    visibility.viewer_for(request.user).household(household)
     for r in members:
         r.dwelling = household.dwelling
         r.household = household
@@ -229,7 +270,7 @@ def get_household(request: HttpRequest, id: int = PK) -> dict:
 def get_dwelling(request: HttpRequest, id: int = PK) -> dict:
     user = request.user
     dwelling = queries.get_dwelling_for(user, id)
-    current, past = queries.residences_of_dwelling(dwelling)
+    current, past = queries.residences_of_dwelling(dwelling, user)
     for r in (*current, *past):
         r.dwelling = dwelling
     organizations = queries.organizations_for(user).filter(premises=dwelling).select_related("premises__building")
@@ -240,7 +281,10 @@ def get_dwelling(request: HttpRequest, id: int = PK) -> dict:
         "use": dwelling.use,
         "residents": [_residence(r) for r in current],
         "past_residents": [_residence(r) for r in past],
-        "households": [_household_ref(h) for h in dwelling.households.order_by("number", "id")],
+        "households": [
+            _household_ref(visibility.viewer_for(user).household(h))
+            for h in dwelling.households.order_by("number", "id")
+        ],
         "organizations": [_organization_row(o) for o in organizations],
     }
 
@@ -267,7 +311,7 @@ def get_building(request: HttpRequest, id: int = PK) -> dict:
                     for d in f["dwellings"]
                 ],
             }
-            for f in queries.floors_of(building)
+            for f in queries.floors_of(building, request.user)
         ],
     }
 
@@ -280,7 +324,7 @@ def list_organizations(request: HttpRequest, filters: Query[ListQuery]) -> dict:
     if filters.q.strip():
         qs = search.organizations_matching(request.user, search.classify(filters.q))
     else:
-        qs = queries.organizations_for(request.user).order_by("name", "id")
+        qs = queries.organizations_for(request.user).order_by(*_order(request.user, "organization"))
     qs = qs.select_related("premises__building")
     return _page(qs, filters, _organization_row)
 
@@ -289,7 +333,8 @@ def list_organizations(request: HttpRequest, filters: Query[ListQuery]) -> dict:
 def get_organization(request: HttpRequest, id: int = PK) -> dict:
     org = queries.get_organization_for(request.user, id)
     tags = OrganizationTag.objects.filter(queries.open_tags(), organization=org).select_related("tag")
-    return {**_organization_row(org), "tags": _tags(tags.order_by("since"))}
+    rows = visibility.viewer_for(request.user).clear_tag_rows(tags.order_by("since"), "organization")
+    return {**_organization_row(org), "tags": _tags(rows)}
 
 
 # --- the overview -------------------------------------------------------------------------------
@@ -298,4 +343,14 @@ def get_organization(request: HttpRequest, id: int = PK) -> dict:
 @router.get("/grids", response=list[GridOverview], summary="Counts per grid of your area")
 def grid_overview(request: HttpRequest) -> list[dict]:
     grids, counts = queries.area_overview(request.user)
-    return [{"code": g.code, "name": g.name, **counts[g.code]} for g in grids]
+    viewer = visibility.viewer_for(request.user)
+    shown = {t.code for t in queries.person_tags() if viewer.tag_clear(t)}  # no counts of tags one may not see
+    return [
+        {
+            "code": g.code,
+            "name": g.name,
+            **counts[g.code],
+            "tags": {c: n for c, n in counts[g.code]["tags"].items() if c in shown},
+        }
+        for g in grids
+    ]

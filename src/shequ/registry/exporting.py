@@ -2,7 +2,9 @@
 
 Rows come from the access point (``queries.people_for`` / ``organizations_for``), or the list's search
 (``registry.search``, built on the same access point) when there is a query, and
-every export passes through ``release`` (the place masking by sensitivity and the export audit will hook into).
+every export passes through ``release`` (the export audit). The records are masked by the user's clearance as they
+are read (the access point hands out masked instances, ``registry.visibility``), fields hidden from the user are not
+columns at all, and tags above the user's clear level are left out of the tags column.
 Columns are the dictionary's fields with their Chinese labels; coded values are written as their names. Rows are
 read in chunks and written as they come: CSV streams to the client, XLSX goes through openpyxl's write-only mode
 into a temporary file, so a 100,000-row export never sits in memory.
@@ -27,7 +29,7 @@ from shequ.audit.actions import Target
 from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
-from . import queries, search
+from . import queries, search, visibility
 from .dictionary import CodeItem, Field, FieldType
 from .models import Organization, OrganizationTag, Person, PersonTag
 
@@ -69,12 +71,18 @@ def records_for(user: User, record_type: str, query: str = "") -> QuerySet:
     return search.organizations_matching(user, parsed)
 
 
-def columns_for(record_type: str) -> list[Field]:
-    """The dictionary's fields of a record type, in the model's order, tags last."""
+def columns_for(record_type: str, user: User | None = None) -> list[Field]:
+    """The dictionary's fields of a record type, in the model's order, tags last (without those hidden from
+    ``user``)."""
     model = MODELS[record_type]
     order = {name: i for i, name in enumerate(model.TRACKED)}  # type: ignore[attr-defined]
     fields = Field.objects.filter(name__startswith=f"{record_type}.").select_related("code_table")
-    known = [f for f in fields if f.attribute in order or f.type == FieldType.TAGS]
+    viewer = visibility.viewer_for(user) if user is not None else None
+    known = [
+        f
+        for f in fields
+        if (f.attribute in order or f.type == FieldType.TAGS) and (viewer is None or not viewer.hidden(f.name))
+    ]
     return sorted(known, key=lambda f: order.get(f.attribute, len(order)))
 
 
@@ -102,7 +110,7 @@ def build_export(user: User, record_type: str, query: str = "", *, download: boo
         user=user,
         record_type=record_type,
         query=query,
-        columns=columns_for(record_type),
+        columns=columns_for(record_type, user),
         records=records_for(user, record_type, query),
     )
     return release(export, download=download)
@@ -115,10 +123,11 @@ def _open_tags(model: type[Model]) -> Prefetch:
     return Prefetch("tags", queryset=tags.select_related("tag"), to_attr="open_tags")
 
 
-def _cell(field: Field, codes: dict[str, dict[str, str]]) -> Callable[[Any], str]:
+def _cell(field: Field, codes: dict[str, dict[str, str]], viewer: visibility.Viewer) -> Callable[[Any], str]:
     attribute = field.attribute
     if field.type == FieldType.TAGS:
-        return lambda record: "、".join(t.tag.name for t in record.open_tags)
+        record_type = field.record
+        return lambda record: "、".join(t.tag.name for t in record.open_tags if viewer.tag_clear(t.tag, record_type))
     if field.type == FieldType.CODE:
         names = codes.get(attribute, {})
         return lambda record: names.get(getattr(record, attribute), getattr(record, attribute))
@@ -144,7 +153,8 @@ def rows(export: Export) -> Iterator[list[str]]:
     ):
         labels.setdefault(table, {})[code] = label
     codes = {attribute: labels.get(table, {}) for attribute, table in tables.items()}
-    cells = [_cell(f, codes) for f in export.columns]
+    viewer = visibility.viewer_for(export.user)
+    cells = [_cell(f, codes, viewer) for f in export.columns]
     records = export.records.order_by("pk").prefetch_related(_open_tags(model))
     if model is Organization:
         records = records.select_related("premises__building")

@@ -251,7 +251,12 @@ def export_page(request: HttpRequest) -> HttpResponse:
     if record_type not in exporting.MODELS:
         record_type = "person"
     query = request.GET.get("q", "").strip()
-    export = exporting.build_export(request.user, record_type, query)
+    try:
+        export = exporting.build_export(request.user, record_type, query)
+    except DomainError as e:  # a search on what the user does not see in clear (registry.search.refusal)
+        messages.error(request, e.message)
+        query = ""
+        export = exporting.build_export(request.user, record_type, query)
     context = {
         "record_type": record_type,
         "records": exporting.record_names(),

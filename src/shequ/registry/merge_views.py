@@ -8,6 +8,7 @@ else is a 404. Views parse, call ``merging``, render.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from shequ.access.decorators import staff_required
 from shequ.access.models import User
 from shequ.core.errors import DomainError
 
-from . import merging, queries
+from . import merging, queries, visibility
 from .dictionary import CodeItem, Field
 from .matching import REASONS
 from .models import MatchCandidate, MatchStatus, Person, PersonTag
@@ -71,13 +72,18 @@ def _reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _side(person: Person) -> dict[str, Any]:
+def _side(person: Person, viewer: visibility.Viewer) -> dict[str, Any]:
+    """One side of the comparison as the user may see it (a masked copy; the merge reads the real record)."""
     residences = queries.current_residences().filter(person=person).select_related("dwelling__building")
     tags = PersonTag.objects.filter(person=person, until__isnull=True).select_related("tag")
-    return {"person": person, "residences": list(residences), "tags": [t.tag.name for t in tags]}
+    return {
+        "person": viewer.mask(copy.copy(person)),
+        "residences": viewer.residences(residences),
+        "tags": [t.tag.name for t in viewer.clear_tag_rows(tags)],
+    }
 
 
-def _compare_context(candidate: MatchCandidate, picked: dict[str, str] | None = None) -> dict[str, Any]:
+def _compare_context(candidate: MatchCandidate, picked: dict[str, str] | None = None, *, user: User) -> dict[str, Any]:
     first, second = candidate.first, candidate.second
     kept, _merged = merging.keep_order(first, second)
     keep = (picked or {}).get("keep") or ("first" if kept == first else "second")
@@ -85,16 +91,24 @@ def _compare_context(candidate: MatchCandidate, picked: dict[str, str] | None = 
     defaults = merging.default_choices(kept, merged)
     differing = set(merging.differing_fields(first, second))
     labels, codes = _labels()
+    viewer = visibility.viewer_for(user)
     rows = []
     for name in Person.TRACKED:
+        if viewer.hidden(f"person.{name}"):
+            continue
+        clear = viewer.clear(f"person.{name}")
         side = defaults.get(name, "kept")
         default = keep if side == "kept" else ("second" if keep == "first" else "first")
         rows.append(
             {
                 "name": name,
                 "label": labels[name],
-                "first": _shown(getattr(first, name), codes.get(name)),
-                "second": _shown(getattr(second, name), codes.get(name)),
+                "first": _shown(
+                    viewer.shown(f"person.{name}", getattr(first, name)), codes.get(name) if clear else None
+                ),
+                "second": _shown(
+                    viewer.shown(f"person.{name}", getattr(second, name)), codes.get(name) if clear else None
+                ),
                 "differs": name in differing,
                 "choice": (picked or {}).get(name, default),
             }
@@ -103,8 +117,8 @@ def _compare_context(candidate: MatchCandidate, picked: dict[str, str] | None = 
         "candidate": candidate,
         "rows": rows,
         "keep": keep,
-        "first": _side(first),
-        "second": _side(second),
+        "first": _side(first, viewer),
+        "second": _side(second, viewer),
         "reasons": _reasons(candidate.reasons),
         "pending": candidate.status == MatchStatus.PENDING,
     }
@@ -121,7 +135,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("-score", "id")
     )
     page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    viewer = visibility.viewer_for(request.user)
     for candidate in page.object_list:
+        viewer.mask(candidate.first)  # loaded for this list only: masked in place
+        viewer.mask(candidate.second)
         candidate.shown_reasons = [r for r in _reasons(candidate.reasons) if r["points"] > 0]
     return render(request, "registry/review_queue.html", {"page": page})
 
@@ -131,7 +148,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_compare(request: HttpRequest, pk: int) -> HttpResponse:
     _desk(request.user)
     candidate = _candidate(request.user, pk)
-    return render(request, "registry/review_compare.html", _compare_context(candidate))
+    return render(request, "registry/review_compare.html", _compare_context(candidate, user=request.user))
 
 
 def _picked(request: HttpRequest, candidate: MatchCandidate) -> dict[str, str]:
@@ -155,12 +172,18 @@ def review_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Two steps: the chosen values are shown as the merged record will be, then merged on confirmation."""
     _desk(request.user)
     candidate = _candidate(request.user, pk)
-    context = _compare_context(candidate, _picked(request, candidate))
+    context = _compare_context(candidate, _picked(request, candidate), user=request.user)
     keep = context["keep"]
     kept, merged = (candidate.first, candidate.second) if keep == "first" else (candidate.second, candidate.first)
     choices = _choices({r["name"]: r["choice"] for r in context["rows"] if r["differs"]}, keep)
+    # the names as the user may see them (masked copies; the merge itself reads the real records)
+    shown_kept, shown_merged = (
+        (context["first"]["person"], context["second"]["person"])
+        if keep == "first"
+        else (context["second"]["person"], context["first"]["person"])
+    )
     if request.POST.get("confirmed") != "1":
-        context.update(kept=kept, merged=merged)
+        context.update(kept=shown_kept, merged=shown_merged)
         return render(request, "registry/merge_confirm.html", context)
     try:
         merging.merge(kept, merged, choices=choices, by=request.user, candidate=candidate)
@@ -168,7 +191,8 @@ def review_merge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return render(request, "registry/review_compare.html", context, status=400)
     messages.success(
-        request, _("Merged: %(merged)s is now part of %(kept)s.") % {"merged": merged.name, "kept": kept.name}
+        request,
+        _("Merged: %(merged)s is now part of %(kept)s.") % {"merged": shown_merged.name, "kept": shown_kept.name},
     )
     return redirect("registry_review")
 
@@ -193,6 +217,10 @@ def merge_list(request: HttpRequest) -> HttpResponse:
     _desk(request.user)
     merges = merging.merges_for(request.user).select_related("kept", "merged", "by", "undone_by").order_by("-at", "-id")
     page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
+    viewer = visibility.viewer_for(request.user)
+    for m in page.object_list:  # loaded for this list only: masked in place
+        viewer.mask(m.kept)
+        viewer.mask(m.merged)
     return render(request, "registry/merge_list.html", {"page": page})
 
 

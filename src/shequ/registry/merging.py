@@ -574,13 +574,16 @@ class ResolutionReport:
     seconds: float = 0.0
 
 
-Row = tuple[int, str, date | None, str, str, str, str | None]  # id, name, birth, gender, phone, address, id number
-_ROW_FIELDS = ("pk", "name", "birth_date", "gender", "phone", "hukou_address", "id_number")
+Row = tuple[int, str, date | None, str, str, str, str | None]  # id, name, birth, gender, phone, address, ID index
+# The ID number's blind index, not the number: a stored record's number never decides a pair here (pairs where both
+# have one are skipped, numbers being unique, and incoming records compared with the base have none), so only
+# whether it has one matters, and a resolution run decrypts nothing.
+_ROW_FIELDS = ("pk", "name", "birth_date", "gender", "phone", "hukou_address", "id_index")
 
 
 def as_candidate(row: Row) -> matching.Candidate:
-    _pk, name, born, gender, phone, address, number = row
-    return matching.Candidate(name=name, birth_date=born, gender=gender, phone=phone, address=address, id_number=number)
+    _pk, name, born, gender, phone, address, _has_number = row
+    return matching.Candidate(name=name, birth_date=born, gender=gender, phone=phone, address=address)
 
 
 def reasons_of(match: matching.Match) -> list[dict[str, Any]]:

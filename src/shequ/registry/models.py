@@ -7,14 +7,16 @@ premises): there is no copied grid field that could drift. Every write goes thro
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from shequ.core import clock
-from shequ.core.fields import user_reference
+from shequ.core import clock, crypto
+from shequ.core.fields import EncryptedTextField, user_reference
 from shequ.geo.models import Dwelling
 
 from .dictionary import CodeItem, CodeTable, Field, FieldType, Sensitivity
@@ -56,7 +58,9 @@ class PersonQuerySet(models.QuerySet["Person"]):
 class Person(models.Model):
     """实有人口: anyone who lives or works in the area, registered or not. Coded fields hold CodeItem codes."""
 
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    # L4: encrypted at rest (docs/encryption.md). Found by ``id_index``, its blind index, through
+    # ``queries.people_with_id_number``; an ORM filter on the value itself raises.
+    id_number = EncryptedTextField(_("ID number"), max_length=18, null=True, blank=True)
     name = models.CharField(_("name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=2, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -69,6 +73,9 @@ class Person(models.Model):
     # ID number's last four characters, so "search by initials or ID suffix" is one indexed equality.
     name_initials = models.CharField(_("name initials"), max_length=30, blank=True, db_index=True, editable=False)
     id_tail = models.CharField(_("ID number suffix"), max_length=4, blank=True, db_index=True, editable=False)
+    # Keyed HMAC of the ID number ("<key id>.<hex>", ``crypto.blind_index``): one person per number.
+    # Unique as a constraint (not unique=True), so PostgreSQL builds no extra LIKE index that nothing uses.
+    id_index = models.CharField(_("ID number index"), max_length=50, null=True, blank=True, editable=False)
     # The resident's own portal account, when they have one (notices and alerts reach them in the portal).
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -93,10 +100,11 @@ class Person(models.Model):
 
     # The fields whose every change is kept as a Change row (the dictionary's person.* fields).
     TRACKED = ("id_number", "name", "gender", "birth_date", "phone", "ethnicity", "residency", "hukou_address", "note")
-    SEARCH_KEYS = ("name_initials", "id_tail")
+    SEARCH_KEYS = ("name_initials", "id_tail", "id_index")
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["id_index"], name="person_id_index_unique")]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
@@ -108,6 +116,12 @@ class Person(models.Model):
 
         self.name_initials = name_keys(self.name).initials[:30] if self.name else ""
         self.id_tail = (self.id_number or "")[-4:]
+        # Stored numbers are normalised by the validators (18 characters, upper-case X), as lookups are.
+        self.id_index = crypto.blind_index(self.id_number) if self.id_number else None
+
+
+# (record type, field) of the tracked fields encrypted at rest: their Change values are encrypted too.
+SEALED_FIELDS = frozenset(("person", f.name) for f in Person._meta.local_fields if isinstance(f, EncryptedTextField))
 
 
 class Organization(models.Model):
@@ -281,11 +295,42 @@ class OrganizationTag(_Tagging):
         verbose_name_plural = _("organization tags")
 
 
+def sealed_field(record_type: str, field: str) -> bool:
+    """Whether a Change row of this record type and field holds values encrypted at rest (an encrypted field's
+    history is as sensitive as the field)."""
+    return (record_type, field) in SEALED_FIELDS
+
+
+def seal(text: str | None) -> str | None:
+    return crypto.encrypt(text) if text else text
+
+
+def unseal(text: str | None) -> str | None:
+    return crypto.decrypt(text) if text else text
+
+
+class ChangeQuerySet(models.QuerySet["Change"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Change]:  # type: ignore[override]
+        """Encrypt the values of sealed fields on the way in; the instances keep their plaintext."""
+        objs = list(objs)
+        opened = [(c, c.old_value, c.new_value) for c in objs if sealed_field(c.record_type, c.field)]
+        for change, old, new in opened:
+            change.old_value, change.new_value = seal(old), seal(new)
+        try:
+            return super().bulk_create(objs, *args, **kwargs)  # type: ignore[return-value]
+        finally:
+            for change, old, new in opened:
+                change.old_value, change.new_value = old, new
+
+
 class Change(models.Model):
     """One changed field of one record: old and new value, who, when and from which source.
 
     Values are stored as text (dates in ISO form, references as ids, empty as NULL) so that any record type fits
-    one table; ``queries.person_as_of`` turns them back into field values.
+    one table; ``queries.person_as_of`` turns them back into field values. The values of an encrypted field
+    (``sealed_field``: a person's ID number) are encrypted in the column and plaintext on the instance: sealed on
+    every write (``save``, ``bulk_create``, ``actions.insert_changes``) and opened in ``from_db``, the one place
+    every read of Change instances passes. ``values()``/``values_list()`` of these columns give the tokens.
     """
 
     record_type = models.CharField(_("record type"), max_length=30)
@@ -298,6 +343,8 @@ class Change(models.Model):
     actor = user_reference(_("by"))
     at = models.DateTimeField(_("at"), default=clock.now)
 
+    objects = ChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["record_type", "record_id", "at"], name="change_record_at")]
@@ -306,6 +353,26 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}#{self.record_id}.{self.field}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not sealed_field(self.record_type, self.field):
+            return super().save(*args, **kwargs)
+        old, new = self.old_value, self.new_value
+        self.old_value, self.new_value = seal(old), seal(new)
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.old_value, self.new_value = old, new
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Change:  # type: ignore[override]
+        change = super().from_db(db, field_names, values)
+        loaded = change.__dict__
+        if sealed_field(loaded.get("record_type", ""), loaded.get("field", "")):
+            for name in ("old_value", "new_value"):
+                if name in loaded:
+                    loaded[name] = unseal(loaded[name])
+        return change
 
 
 # --- imports of departments' ledgers (台账) ----------------------------------------------------
@@ -371,7 +438,8 @@ class ImportRejection(models.Model):
     batch = models.ForeignKey(ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="rejections")
     row = models.PositiveIntegerField(_("row"))
     column = models.CharField(_("column"), max_length=100, blank=True)
-    value = models.TextField(_("value"), blank=True)
+    # The cell as typed: often an ID number (a wrong check digit, a duplicate), so encrypted at rest like one.
+    value = EncryptedTextField(_("value"), blank=True)
     reason = models.TextField(_("reason"))
     code = models.CharField(_("code"), max_length=40)
 
@@ -423,8 +491,41 @@ class MatchCandidate(models.Model):
         return f"{self.first_id}~{self.second_id} {self.score:.2f}"
 
 
+def _snapshots(snapshots: dict[str, Any], op: Any) -> dict[str, Any]:
+    """``{"kept": {field: text}, "merged": {...}}`` with ``op`` (seal or unseal) applied to the encrypted fields."""
+    return {
+        side: {n: op(v) if ("person", n) in SEALED_FIELDS else v for n, v in values.items()}
+        for side, values in snapshots.items()
+    }
+
+
+def _merge_columns(merge: Merge, op: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``before`` and ``moved`` of a merge with ``op`` applied to the ID numbers in its value snapshots."""
+    moved = merge.moved
+    if "after" in moved:
+        moved = {**moved, "after": _snapshots(moved["after"], op)}
+    return _snapshots(merge.before, op), moved
+
+
+class MergeQuerySet(models.QuerySet["Merge"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Merge]:  # type: ignore[override]
+        """Encrypt the ID numbers of the value snapshots on the way in; the instances keep their plaintext."""
+        objs = list(objs)
+        opened = [(m, m.before, m.moved) for m in objs]
+        for merge in objs:
+            merge.before, merge.moved = _merge_columns(merge, seal)
+        try:
+            return super().bulk_create(objs, *args, **kwargs)  # type: ignore[return-value]
+        finally:
+            for merge, before, moved in opened:
+                merge.before, merge.moved = before, moved
+
+
 class Merge(models.Model):
-    """合并: ``merged`` was folded into ``kept``. It keeps what is needed to undo it; undoing is history too."""
+    """合并: ``merged`` was folded into ``kept``. It keeps what is needed to undo it; undoing is history too.
+
+    The value snapshots (``before``, ``moved["after"]``) hold the records' ID numbers: encrypted in the column like
+    the Change values, plaintext on the instance (sealed on write, opened in ``from_db``)."""
 
     kept = models.ForeignKey(Person, verbose_name=_("kept record"), on_delete=models.PROTECT, related_name="merges")
     merged = models.ForeignKey(Person, verbose_name=_("merged record"), on_delete=models.PROTECT, related_name="+")
@@ -442,6 +543,8 @@ class Merge(models.Model):
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = user_reference(_("undone by"))
 
+    objects = MergeQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("merge")
@@ -449,6 +552,21 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id}->{self.kept_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        before, moved = self.before, self.moved
+        self.before, self.moved = _merge_columns(self, seal)
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.before, self.moved = before, moved
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Merge:  # type: ignore[override]
+        merge = super().from_db(db, field_names, values)
+        if "before" in merge.__dict__ and "moved" in merge.__dict__:
+            merge.before, merge.moved = _merge_columns(merge, unseal)
+        return merge
 
 
 class BlockingKey(models.Model):

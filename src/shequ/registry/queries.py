@@ -1,12 +1,15 @@
 """Reads of the community base: who lives in an area, a record as it was, where each value came from.
 
 ``*_for(user)`` and ``get_*_for(user, pk)`` are the one access point of the base: every page, API call, export and
-task reads records through them, so the user's area applies everywhere (masking by sensitivity and the audit trail
-will extend these same functions). A record outside the area is a ``NotFound``, like a missing one.
+task reads records through them, so the user's area applies everywhere, and the people and organisations they yield
+are masked by the user's clearance (``registry.visibility``). A record outside the area is a ``NotFound``, like a
+missing one. A property company's scope is the buildings its unit manages (``Building.managed_by``); a department
+data user's is nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -14,12 +17,13 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from shequ.access.models import User
+from shequ.access.models import Role, User
 from shequ.access.scopes import area_prefix, manages_area
-from shequ.core import clock
+from shequ.core import clock, crypto
 from shequ.core.errors import NotFound
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 
+from . import visibility
 from .models import Change, Household, ImportBatch, Organization, Person, Residence, SourceKind, Tag
 
 # Above every character: ``x >= p AND x < p + TOP`` is "x starts with p" as an indexed range. SQLite compiles
@@ -67,11 +71,32 @@ def people_in(region: Region | str) -> QuerySet[Person]:
 
 
 def people_with_id_number(id_number: str) -> QuerySet[Person]:
-    """Every person (unscoped, for domain code) holding this ID number: the one exact-match lookup by ID."""
-    return Person.objects.filter(id_number=id_number)
+    """Every person (unscoped, for domain code) holding this ID number: the one exact-match lookup by ID.
+
+    Through the blind index (the number is encrypted at rest), under every loaded index key so that people not yet
+    re-indexed after a key change are found too."""
+    return people_with_id_numbers([id_number])
+
+
+def people_with_id_numbers(id_numbers: Iterable[str]) -> QuerySet[Person]:
+    """``people_with_id_number`` for many numbers in one query (imports); empty numbers match nobody."""
+    from .validators import normalize_id_number
+
+    indexes = [index for n in id_numbers if n for index in crypto.blind_indexes(normalize_id_number(n))]
+    return Person.objects.filter(id_index__in=indexes)
+
+
+def managed_unit(user: User) -> int | None:
+    """The unit (property company) whose buildings are the user's whole scope, or None for every other role."""
+    if user.is_authenticated and user.role == Role.PROPERTY_COMPANY and not user.sees_everything:
+        return user.unit_id or 0  # a property account without a company sees nothing (no building has unit 0)
+    return None
 
 
 def dwellings_for(user: User) -> QuerySet[Dwelling]:
+    unit = managed_unit(user)
+    if unit is not None:
+        return Dwelling.objects.filter(building__managed_by_id=unit)
     prefix = area_prefix(user)
     if prefix is None:
         return Dwelling.objects.none()
@@ -79,14 +104,22 @@ def dwellings_for(user: User) -> QuerySet[Dwelling]:
 
 
 def buildings_for(user: User) -> QuerySet[Building]:
+    unit = managed_unit(user)
+    if unit is not None:
+        return Building.objects.filter(managed_by_id=unit)
     prefix = area_prefix(user)
     if prefix is None:
         return Building.objects.none()
     return Building.objects.filter(grid__code__startswith=prefix)
 
 
-def people_for(user: User) -> QuerySet[Person]:
-    """People living now in the user's area. Administrators also see people with no known dwelling."""
+def scoped_people(user: User) -> QuerySet[Person]:
+    """The people of the user's scope, NOT masked: for conditions beside an indexed predicate (search), whose
+    results go through ``visibility.masked`` before anyone sees them."""
+    unit = managed_unit(user)
+    if unit is not None:
+        residents = current_residences().filter(dwelling__building__managed_by_id=unit)
+        return Person.objects.current().filter(pk__in=residents.values("person_id"))
     prefix = area_prefix(user)
     if prefix is None:
         return Person.objects.none()
@@ -95,21 +128,38 @@ def people_for(user: User) -> QuerySet[Person]:
     return people_in(prefix)
 
 
+def people_for(user: User) -> QuerySet[Person]:
+    """People living now in the user's area (masked by the user's clearance). Administrators also see people with
+    no known dwelling."""
+    return visibility.masked(scoped_people(user), user)
+
+
 def households_for(user: User) -> QuerySet[Household]:
+    unit = managed_unit(user)
+    if unit is not None:
+        return Household.objects.filter(dwelling__building__managed_by_id=unit)
     prefix = area_prefix(user)
     if prefix is None:
         return Household.objects.none()
     return Household.objects.filter(dwelling__building__grid__code__startswith=prefix)
 
 
-def organizations_for(user: User) -> QuerySet[Organization]:
-    """Organisations whose premises are in the user's area. Administrators also see those with no premises."""
+def _organizations_scope(user: User) -> QuerySet[Organization]:
+    unit = managed_unit(user)
+    if unit is not None:
+        return Organization.objects.filter(premises__building__managed_by_id=unit)
     prefix = area_prefix(user)
     if prefix is None:
         return Organization.objects.none()
     if prefix == "":
         return Organization.objects.all()
     return Organization.objects.filter(premises__building__grid__code__startswith=prefix)
+
+
+def organizations_for(user: User) -> QuerySet[Organization]:
+    """Organisations whose premises are in the user's area (masked). Administrators also see those with no
+    premises."""
+    return visibility.masked(_organizations_scope(user), user)
 
 
 def person_of(user: User) -> Person | None:
@@ -128,6 +178,12 @@ def get_person_for(user: User, pk: Any) -> Person:
     return _get(people_for(user), pk)
 
 
+def get_person_unmasked_for(user: User, pk: Any) -> Person:
+    """The person in clear, scoped like ``get_person_for``: only for writes of fields the user sees in clear and for
+    an audited reveal (``visibility.reveal``), never to display."""
+    return _get(scoped_people(user), pk)
+
+
 def get_household_for(user: User, pk: Any) -> Household:
     return _get(households_for(user), pk)
 
@@ -142,6 +198,11 @@ def get_building_for(user: User, pk: Any) -> Building:
 
 def get_organization_for(user: User, pk: Any) -> Organization:
     return _get(organizations_for(user), pk)
+
+
+def get_organization_unmasked_for(user: User, pk: Any) -> Organization:
+    """The organisation in clear (writes and audited reveals only, like ``get_person_unmasked_for``)."""
+    return _get(_organizations_scope(user), pk)
 
 
 # --- history ---------------------------------------------------------------------------------------
@@ -303,24 +364,46 @@ def totals(counts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+def with_tag(people: QuerySet[Person], user: User, code: str) -> QuerySet[Person]:
+    """People holding the tag today. Refused for a tag above the user's clear level: the list would tell who holds
+    a tag the user may not see."""
+    from django.utils.translation import gettext as _
+
+    from shequ.core.errors import InvalidInput
+    from shequ.core.errors import PermissionDenied as Forbidden
+
+    tag = Tag.objects.filter(code=code, applies_to="person").first()
+    if tag is None:
+        raise InvalidInput(_("There is no tag %(code)s.") % {"code": code}, code="unknown_tag", field="tag")
+    if not visibility.viewer_for(user).tag_clear(tag):
+        raise Forbidden(_("You may not filter by a tag you do not see in clear."), code="search_refused", field="tag")
+    from .models import PersonTag
+
+    return people.filter(pk__in=PersonTag.objects.filter(open_tags(), tag=tag).values("person_id"))
+
+
 def person_tags() -> list[Tag]:
     return list(Tag.objects.filter(applies_to="person", active=True).order_by("code"))
 
 
-def floors_of(building: Building) -> list[dict[str, Any]]:
-    """A building's dwellings floor by floor, top floor first, each with its households and current occupants."""
+def floors_of(building: Building, user: User) -> list[dict[str, Any]]:
+    """A building's dwellings floor by floor, top floor first, each with its households and current occupants
+    (people and households masked for ``user``)."""
+    viewer = visibility.viewer_for(user)
     dwellings = list(building.dwellings.order_by("-floor", "entrance", "room"))
     occupants: dict[int, list[Residence]] = {}
     for residence in (
         current_residences()
         .filter(dwelling__building=building, person__merged_into__isnull=True)
         .select_related("person", "household")
-        .order_by("person__name", "person_id")
+        .order_by(*(("person__name", "person_id") if viewer.clear("person.name") else ("person_id",)))
     ):
         occupants.setdefault(residence.dwelling_id, []).append(residence)
+    for rows in occupants.values():
+        viewer.residences(rows)
     households: dict[int, list[Household]] = {}
     for household in Household.objects.filter(dwelling__building=building).select_related("head"):
-        households.setdefault(household.dwelling_id, []).append(household)
+        households.setdefault(household.dwelling_id, []).append(viewer.household(household))
     floors: list[dict[str, Any]] = []
     for dwelling in dwellings:
         if not floors or floors[-1]["floor"] != dwelling.floor:
@@ -335,28 +418,36 @@ def floors_of(building: Building) -> list[dict[str, Any]]:
     return floors
 
 
-def residences_of_dwelling(dwelling: Dwelling) -> tuple[list[Residence], list[Residence]]:
-    """(current, past) residences of a dwelling; past ones are its history, newest first."""
+def residences_of_dwelling(dwelling: Dwelling, user: User) -> tuple[list[Residence], list[Residence]]:
+    """(current, past) residences of a dwelling; past ones are its history, newest first (people masked)."""
     rows = list(
         dwelling.residences.filter(person__merged_into__isnull=True)
         .select_related("person", "household")
         .order_by("-start", "-id")
     )
+    visibility.viewer_for(user).residences(rows)
     current_ids = set(current_residences().filter(dwelling=dwelling).values_list("pk", flat=True))
     return [r for r in rows if r.pk in current_ids], [r for r in rows if r.pk not in current_ids]
 
 
-def residences_of_person(person: Person) -> tuple[list[Residence], list[Residence]]:
-    """(current, past) residences of a person, with dwelling, building and grid loaded."""
+def residences_of_person(person: Person, user: User) -> tuple[list[Residence], list[Residence]]:
+    """(current, past) residences of a person, with dwelling, building and grid loaded (the household masked, the
+    room left out when the dwelling is above the user's clearance)."""
     rows = list(person.residences.select_related("dwelling__building__grid", "household").order_by("-start", "-id"))
+    for row in rows:
+        row.person = person
+    visibility.viewer_for(user).residences(rows)
     current_ids = set(current_residences().filter(person=person).values_list("pk", flat=True))
     return [r for r in rows if r.pk in current_ids], [r for r in rows if r.pk not in current_ids]
 
 
-def household_members(household: Household) -> list[Residence]:
-    """The household's current members (their residences), head first."""
-    rows = current_residences().filter(household=household, person__merged_into__isnull=True)
-    rows = rows.select_related("person").order_by("person__name", "person_id")
+def household_members(household: Household, user: User) -> list[Residence]:
+    """The household's current members (their residences, people masked for ``user``), head first."""
+    viewer = visibility.viewer_for(user)
+    found = current_residences().filter(household=household, person__merged_into__isnull=True)
+    # sorted by name only when the user sees names in clear: an order is an oracle on what the mask hides
+    order = ("person__name", "person_id") if viewer.clear("person.name") else ("person_id",)
+    rows = viewer.residences(found.select_related("person").order_by(*order))
     return sorted(rows, key=lambda r: r.person_id != household.head_id)
 
 

@@ -53,9 +53,9 @@ class BuildingRef(Schema):
 
 
 class DwellingRef(Schema):
-    id: int
-    address: str = Field(description="Building address, entrance and room, as one line.")
-    floor: int
+    id: int | None = Field(description="Null when the dwelling is masked to its building.")
+    address: str = Field(description="Building address, entrance and room, as one line (to the building if masked).")
+    floor: int | None
     room: str
 
 
@@ -89,18 +89,27 @@ class TagOut(Schema):
 # --- people ------------------------------------------------------------------------------------------
 
 
+MASKING = (
+    "Values above your clearance are masked (110105********1234, 138****5678, 张*明, an address to the building, "
+    "*** for others) and named in `masked`; fields hidden from you (property companies) are null and named in "
+    "`hidden`. A masked value is shown in clear only by POST .../reveal with a purpose."
+)
+
+
 class PersonRow(Schema):
     id: int
     id_number: str | None = described("person.id_number")
-    name: str = described("person.name")
-    gender: str = described("person.gender")
-    birth_date: date | None = described("person.birth_date")
-    phone: str = described("person.phone")
-    ethnicity: str = described("person.ethnicity")
-    residency: str = described("person.residency")
-    hukou_address: str = described("person.hukou_address")
-    note: str = described("person.note")
+    name: str | None = described("person.name")
+    gender: str | None = described("person.gender")
+    birth_date: date | str | None = described("person.birth_date")
+    phone: str | None = described("person.phone")
+    ethnicity: str | None = described("person.ethnicity")
+    residency: str | None = described("person.residency")
+    hukou_address: str | None = described("person.hukou_address")
+    note: str | None = described("person.note")
     updated_at: datetime
+    masked: list[str] = Field(description=MASKING)
+    hidden: list[str] = Field(description="Fields that do not exist for you (null above).")
 
 
 class PersonDetail(PersonRow):
@@ -125,6 +134,9 @@ class ListQuery(Schema):
     )
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(20, ge=1, le=100)
+    tag: Text(40) = Field(  # type: ignore[valid-type]
+        "", description="Only people holding this tag (code) today; refused for a tag above your clear level."
+    )
 
 
 class PersonFields(Schema):
@@ -160,6 +172,19 @@ class PersonIn(PersonFields):
     )
 
 
+class RevealIn(Schema):
+    fields: list[Text(20)] = Field(  # type: ignore[valid-type]
+        ..., min_length=1, max_length=12, description="Person field names to show in clear, or `tags`."
+    )
+    purpose: Text(300) = Field(..., min_length=1, description="Why: recorded in the audit trail.")  # type: ignore[valid-type]
+
+
+class RevealOut(Schema):
+    id: int
+    values: dict[str, date | str | None] = Field(description="The asked fields in clear (tags under `tags`).")
+    tags: list[TagOut] | None = Field(description="With `tags` asked: the tags held above your clear level.")
+
+
 # --- places ----------------------------------------------------------------------------------------
 
 
@@ -174,15 +199,17 @@ class HouseholdOut(Schema):
 class OrganizationRow(Schema):
     id: int
     credit_code: str | None = described("organization.credit_code")
-    name: str = described("organization.name")
-    type: str = described("organization.type")
+    name: str | None = described("organization.name")
+    type: str | None = described("organization.type")
     premises: DwellingRef | None = described("organization.premises")
-    address: str = described("organization.address")
-    contact_name: str = described("organization.contact_name")
-    contact_phone: str = described("organization.contact_phone")
-    legal_representative: str = described("organization.legal_representative")
-    note: str = described("organization.note")
+    address: str | None = described("organization.address")
+    contact_name: str | None = described("organization.contact_name")
+    contact_phone: str | None = described("organization.contact_phone")
+    legal_representative: str | None = described("organization.legal_representative")
+    note: str | None = described("organization.note")
     updated_at: datetime
+    masked: list[str] = Field(description=MASKING)
+    hidden: list[str] = Field(description="Fields that do not exist for you (null above).")
 
 
 class OrganizationDetail(OrganizationRow):

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 
+from shequ import audit
 from shequ.access.models import User
 from shequ.access.scopes import area_prefix
+from shequ.audit.actions import Target
+from shequ.core.errors import PermissionDenied
 
-from . import queries
+from . import queries, visibility
 from .models import Organization, Person
 from .validators import normalize_id_number
 
@@ -102,6 +105,8 @@ def _people_scope(user: User, kind: Kind, *, listing: bool) -> QuerySet[Person] 
     one initial matches a tenth of a district, of whom a grid holds one in a thousand, so there reading the area's
     residents once is cheaper. For a community that pays off only when every match is needed (a list's count);
     a top-N search stops early enough (both measured in docs/registry.md)."""
+    if queries.managed_unit(user) is not None:  # a property company: the residents of its buildings
+        return queries.scoped_people(user)
     prefix = area_prefix(user)
     if prefix is None:
         return None
@@ -129,7 +134,68 @@ def _address_dwellings(user: User, parsed: Parsed) -> QuerySet | None:
     return dwellings
 
 
+# --- no oracle: a search may only use what the user sees in clear -----------------------------------------
+
+
+class SearchRefused(PermissionDenied):
+    code = "search_refused"
+
+
+def refusal(user: User, parsed: Parsed, record_type: str = "person") -> str:
+    """Why the user may not search this way ("" when they may). A search on a masked field would tell, by what it
+    finds, what the mask hides: phone search needs the phone in clear, name and initials the name, a room number
+    the dwelling; a whole ID number or its last six need the right to reveal it (and each such search is audited);
+    the last four are in the mask anyway."""
+    from django.utils.translation import gettext as _
+
+    viewer = visibility.viewer_for(user)
+    if record_type == "organization":
+        needs = {Kind.INITIALS: "organization.name", Kind.NAME: "organization.name", Kind.ADDRESS: "organization.name"}
+        name = needs.get(parsed.kind)
+        if name and not viewer.clear(name):
+            return _("You may not search by a field you do not see in clear.")
+        return ""
+    if parsed.kind in (Kind.ID_NUMBER, Kind.ID_SUFFIX):
+        if not viewer.may_reveal("person.id_number"):
+            return _("Searching by ID number needs the right to reveal ID numbers.")
+    elif parsed.kind == Kind.ID_TAIL:
+        if viewer.hidden("person.id_number"):
+            return _("You may not search by a field you do not see in clear.")
+    elif parsed.kind == Kind.PHONE:
+        if not viewer.clear("person.phone"):
+            return _("Searching by phone needs the phone number in clear.")
+    elif parsed.kind in (Kind.INITIALS, Kind.NAME):
+        if not viewer.clear("person.name"):
+            return _("Searching by name needs names in clear.")
+    elif parsed.kind == Kind.ADDRESS and parsed.room and not viewer.clear("residence.dwelling"):
+        return _("Searching by room needs dwellings in clear.")
+    return ""
+
+
 def people_matching(user: User, parsed: Parsed, *, stable: bool = True) -> QuerySet[Person]:
+    """The people a parsed query finds in the user's area (unsliced, masked for the user).
+
+    Raises ``SearchRefused`` for a search on what the user does not see in clear (``refusal``); a search by the
+    whole ID number or its last six characters is an audit entry with the purpose "search"."""
+    reason = refusal(user, parsed)
+    if reason:
+        raise SearchRefused(reason)
+    if parsed.kind in (Kind.ID_NUMBER, Kind.ID_SUFFIX):
+        audit.record(
+            "query",
+            actor=user,
+            target=Target("registry.person", "", area_prefix(user) or ""),
+            fields=["person.id_number"],
+            purpose="search",
+            detail={"kind": parsed.kind.value},
+        )
+    found = _people_matching(user, parsed, stable=stable)
+    if not visibility.viewer_for(user).clear("person.name") and found.query.order_by[:1] == ("name",):
+        found = found.order_by("id")  # an order by a masked name would tell what the mask hides
+    return visibility.masked(found, user)
+
+
+def _people_matching(user: User, parsed: Parsed, *, stable: bool = True) -> QuerySet[Person]:
     """The people a parsed query finds in the user's area (unsliced).
 
     ``stable`` (for lists with pages and a count) breaks ties by id, so pages do not shift. A top-N search does
@@ -140,12 +206,17 @@ def people_matching(user: User, parsed: Parsed, *, stable: bool = True) -> Query
         return Person.objects.none()
     text = parsed.text
     if parsed.kind == Kind.ID_NUMBER:
-        return people.filter(id_number=text).order_by("id")
+        # The number is encrypted at rest: its blind index is the indexed equality (queries.people_with_id_number).
+        return people.filter(pk__in=queries.people_with_id_number(text).values("pk")).order_by("id")
     if parsed.kind == Kind.ID_TAIL:
         return people.filter(id_tail=text).order_by("id")
     if parsed.kind == Kind.ID_SUFFIX:
-        # The indexed tail narrows to a handful of rows; the 6-character check runs only on those.
-        return people.filter(id_tail=text[-4:], id_number__endswith=text).order_by("id")
+        # The indexed tail (kept in clear, as a masked number shows it) narrows to a handful of rows in the area;
+        # only those are decrypted to check the 6 characters. No second blind index: an index of the last six
+        # would group strangers by a low-entropy value for one rare search.
+        tail = people.filter(id_tail=text[-4:]).values_list("pk", "id_number")
+        found = [pk for pk, number in tail if number and number.endswith(text)]
+        return Person.objects.filter(pk__in=found).order_by("id")
     if parsed.kind == Kind.PHONE:
         return people.filter(phone=text).order_by("id")
     if parsed.kind == Kind.INITIALS:
@@ -175,6 +246,9 @@ def search_people(user: User, q: str, *, limit: int = 20) -> list[Person]:
 
 def organizations_matching(user: User, parsed: Parsed) -> QuerySet[Organization]:
     """Organisations a parsed query finds in the user's area: credit code, name start, or premises address."""
+    reason = refusal(user, parsed, "organization")
+    if reason:
+        raise SearchRefused(reason)
     orgs = queries.organizations_for(user)
     text = parsed.text
     if parsed.kind == Kind.NONE or not text:
@@ -227,10 +301,12 @@ def describe(parsed: Parsed) -> str:
 __all__ = [
     "Kind",
     "Parsed",
+    "SearchRefused",
     "classify",
     "describe",
     "organizations_matching",
     "people_matching",
+    "refusal",
     "search_organizations",
     "search_people",
 ]

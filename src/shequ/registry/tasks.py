@@ -130,8 +130,11 @@ def start_import(
     _save(job)
     if rows <= inline_rows():
         run_import.call(job.id, **kwargs)
-    elif isinstance(run_import.get_backend(), ImmediateBackend):
+        return get_job(job.id) or job
+    # A background job always answers with its progress page (which forwards to the batch once done), even if a
+    # small one has already finished by now.
+    if isinstance(run_import.get_backend(), ImmediateBackend):
         threading.Thread(target=_on_thread, args=(job.id, kwargs), name=f"import-{job.id}", daemon=True).start()
     else:
         transaction.on_commit(lambda: run_import.enqueue(job.id, **kwargs))
-    return get_job(job.id) or job
+    return job

@@ -1,9 +1,11 @@
 """The community base's staff pages: the area overview, grid, building, dwelling, household, person and organisation
 pages linked to each other, the people and organisation lists with search, and the manual edit of a person.
 
-Views parse the request, read through ``registry.queries`` (every read scoped to the user: out of area is a 404) and
-``registry.search``, and write through ``registry.actions``. Pages work without JavaScript; htmx only swaps the
-search results in place.
+Views parse the request, read through ``registry.queries`` (every read scoped to the user: out of area is a 404;
+people and organisations come masked by the user's clearance, ``registry.visibility``) and ``registry.search``, and
+write through ``registry.actions``. Values read from elsewhere (history, a record as of a date, related people) are
+shown through the same ``Viewer``. Pages work without JavaScript; htmx only swaps the search results and revealed
+values in place.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.access.decorators import staff_required
+from shequ.access.decorators import records_required, staff_required
 from shequ.access.models import User
 from shequ.core.errors import DomainError, NotFound
+from shequ.core.errors import PermissionDenied as DomainForbidden
 
-from . import actions, queries, search
+from . import actions, queries, search, visibility
 from .dictionary import CodeItem, Field, FieldType
 from .models import Change, Organization, OrganizationTag, Person, PersonTag, SourceKind
 
@@ -86,39 +89,63 @@ def _display(value: Any, codes: dict[str, str] | None) -> str:
 
 
 def field_rows(
-    record_type: str, names: tuple[str, ...], values: dict[str, Any], sources: dict[str, Change] | None = None
+    record_type: str,
+    names: tuple[str, ...],
+    values: dict[str, Any],
+    viewer: visibility.Viewer,
+    sources: dict[str, Change] | None = None,
+    *,
+    masked: bool = False,
 ) -> list[dict[str, Any]]:
-    """Label, displayed value, sensitivity and (when known) the Change that set it, for each dictionary field."""
-    fields = _fields(record_type, names)
+    """Label, displayed value, sensitivity and (when the value is clear) the Change that set it, for each dictionary
+    field the viewer may know of. ``masked``: the values are masked already (a masked instance's); otherwise they
+    are raw (a record as of a date) and masked here."""
+    fields = [f for f in _fields(record_type, names) if not viewer.hidden(f.name)]
     codes = _code_labels(fields)
-    return [
-        {
-            "name": f.attribute,
-            "label": f.label,
-            "sensitivity": f.sensitivity,
-            "value": _display(values.get(f.attribute), codes.get(f.attribute)),
-            "source": (sources or {}).get(f.attribute),
-        }
-        for f in fields
-    ]
+    rows = []
+    for f in fields:
+        clear = viewer.clear(f.name)
+        value = values.get(f.attribute)
+        shown = value if masked or clear else viewer.shown(f.name, value)
+        rows.append(
+            {
+                "name": f.attribute,
+                "label": f.label,
+                "sensitivity": f.sensitivity,
+                "value": _display(shown, codes.get(f.attribute) if clear else None),
+                "masked": not clear and value not in (None, ""),
+                "revealable": not clear and value not in (None, "") and viewer.may_reveal(f.name),
+                # where a value came from (the batch's ledger name, the source) says something about it too
+                "source": (sources or {}).get(f.attribute) if clear else None,
+            }
+        )
+    return rows
 
 
-def _history_rows(record_type: str, record_id: int) -> list[dict[str, Any]]:
-    """A record's changes, newest first, with field labels, displayed values and the import batch if any."""
+def _history_rows(record_type: str, record_id: int, viewer: visibility.Viewer) -> list[dict[str, Any]]:
+    """A record's changes, newest first, with field labels, displayed values (masked by each field's level; the
+    changes of a hidden field left out) and the import batch if any."""
     changes = list(queries.history(record_type, record_id)[:200])
     fields = {f.attribute: f for f in Field.objects.filter(name__startswith=f"{record_type}.")}
     codes = _code_labels(list(fields.values()))
     batches = queries.import_batches(changes)
-    return [
-        {
-            "change": c,
-            "label": fields[c.field].label if c.field in fields else c.field,
-            "old": _display(c.old_value, codes.get(c.field)),
-            "new": _display(c.new_value, codes.get(c.field)),
-            "batch": batches.get(c.source_ref) if c.source_kind == SourceKind.IMPORT else None,
-        }
-        for c in changes
-    ]
+    rows = []
+    for c in changes:
+        name = f"{record_type}.{c.field}"
+        if viewer.hidden(name):
+            continue
+        clear = viewer.clear(name)
+        rows.append(
+            {
+                "change": c,
+                "label": fields[c.field].label if c.field in fields else c.field,
+                "old": _display(viewer.shown(name, c.old_value), codes.get(c.field) if clear else None),
+                "new": _display(viewer.shown(name, c.new_value), codes.get(c.field) if clear else None),
+                "batch": batches.get(c.source_ref) if c.source_kind == SourceKind.IMPORT and clear else None,
+                "masked": not clear,
+            }
+        )
+    return rows
 
 
 def _tag_rows(rows: Any) -> tuple[list[Any], list[Any]]:
@@ -146,10 +173,11 @@ def _residency_labels() -> dict[str, str]:
 
 
 @require_GET
-@staff_required
+@records_required
 def home(request: HttpRequest) -> HttpResponse:
     grids, counts = queries.area_overview(request.user)
-    tags = queries.person_tags()
+    viewer = visibility.viewer_for(request.user)
+    tags = [t for t in queries.person_tags() if viewer.tag_clear(t)]  # no counts of tags the user may not see
     residency = _residency_labels()
 
     def cells(row: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +208,8 @@ def grid(request: HttpRequest, code: str) -> HttpResponse:
     counts = queries.area_counts([region])[region.code]
     buildings = queries.buildings_for(request.user).filter(grid=region).order_by("address", "id")
     page = Paginator(buildings, PAGE_SIZE * 2).get_page(request.GET.get("page"))
-    tags = [(t, counts["tags"].get(t.code, 0)) for t in queries.person_tags()]
+    viewer = visibility.viewer_for(request.user)
+    tags = [(t, counts["tags"].get(t.code, 0)) for t in queries.person_tags() if viewer.tag_clear(t)]
     residency = [(label, counts["residency"].get(code, 0)) for code, label in _residency_labels().items()]
     return render(
         request,
@@ -190,22 +219,23 @@ def grid(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@records_required
 def building(request: HttpRequest, pk: int) -> HttpResponse:
     found = _or_404(queries.get_building_for, request.user, pk)
     organizations = queries.organizations_for(request.user).filter(premises__building=found).select_related("premises")
     return render(
         request,
         "registry/building.html",
-        {"building": found, "floors": queries.floors_of(found), "organizations": organizations},
+        {"building": found, "floors": queries.floors_of(found, request.user), "organizations": organizations},
     )
 
 
 @require_GET
-@staff_required
+@records_required
 def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
     found = _or_404(queries.get_dwelling_for, request.user, pk)
-    current, past = queries.residences_of_dwelling(found)
+    viewer = visibility.viewer_for(request.user)
+    current, past = queries.residences_of_dwelling(found, request.user)
     return render(
         request,
         "registry/dwelling.html",
@@ -213,24 +243,25 @@ def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
             "dwelling": found,
             "current": _with_roles(current),
             "past": _with_roles(past),
-            "households": found.households.select_related("head").order_by("number", "id"),
+            "households": [
+                viewer.household(h) for h in found.households.select_related("head").order_by("number", "id")
+            ],
             "organizations": queries.organizations_for(request.user).filter(premises=found),
         },
     )
 
 
 @require_GET
-@staff_required
+@records_required
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     found = _or_404(queries.get_household_for, request.user, pk)
+    viewer = visibility.viewer_for(request.user)
+    members = _with_roles(queries.household_members(found, request.user))
+    viewer.household(found)
     return render(
         request,
         "registry/household.html",
-        {
-            "household": found,
-            "members": _with_roles(queries.household_members(found)),
-            "history": _history_rows("household", found.pk),
-        },
+        {"household": found, "members": members, "history": _history_rows("household", found.pk, viewer)},
     )
 
 
@@ -245,13 +276,14 @@ def _parse_day(text: str) -> date | None:
 
 
 @require_GET
-@staff_required
+@records_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = _or_404(queries.get_person_for, request.user, pk)
+    viewer = visibility.viewer_for(request.user)
     sources = queries.field_sources(found)
     batches = queries.import_batches(list(sources.values()))
     values = {name: getattr(found, name) for name in Person.TRACKED}
-    rows = field_rows("person", Person.TRACKED, values, sources)
+    rows = field_rows("person", Person.TRACKED, values, viewer, sources, masked=True)
     for row in rows:
         source = row["source"]
         row["batch"] = batches.get(source.source_ref) if source and source.source_kind == SourceKind.IMPORT else None
@@ -261,15 +293,18 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     as_of_rows = None
     if as_of is not None:
         then = queries.person_as_of(found, as_of)
-        as_of_rows = field_rows("person", Person.TRACKED, then) if then is not None else []
-    current, past = queries.residences_of_person(found)
+        as_of_rows = field_rows("person", Person.TRACKED, then, viewer) if then is not None else []
+    current, past = queries.residences_of_person(found, request.user)
     members = []
     for residence in current:
         if residence.household_id:
-            others = [r for r in queries.household_members(residence.household) if r.person_id != found.pk]
+            household_rows = queries.household_members(residence.household, request.user)
+            others = [r for r in household_rows if r.person_id != found.pk]
             _with_roles(others)
             members.append({"household": residence.household, "members": others})
-    held, ended = _tag_rows(PersonTag.objects.filter(person=found).select_related("tag").order_by("-since"))
+    # Tags above the clear level are left out entirely: not even that there is one (the reveal is always offered).
+    tag_rows = PersonTag.objects.filter(person=found).select_related("tag").order_by("-since")
+    held, ended = _tag_rows(viewer.clear_tag_rows(tag_rows))
     return render(
         request,
         "registry/person.html",
@@ -285,34 +320,49 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "tags": held,
             "ended_tags": ended,
-            "history": _history_rows("person", found.pk),
+            "history": _history_rows("person", found.pk, viewer),
             "can_edit": can_edit(request.user),
+            "may_reveal_tags": viewer.may_reveal_tags(),
         },
     )
+
+
+def list_order(user: User, record_type: str) -> tuple[str, ...]:
+    """A list's order: by name when the user sees names in clear, else by id (an order is an oracle too)."""
+    return ("name", "id") if visibility.viewer_for(user).clear(f"{record_type}.name") else ("id",)
 
 
 def _list(request: HttpRequest, kind: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     parsed = search.classify(q)
-    if kind == "people":
-        qs = (
-            search.people_matching(request.user, parsed)
-            if q
-            else queries.people_for(request.user).order_by("name", "id")
-        )
-    else:
-        qs = (
-            search.organizations_matching(request.user, parsed)
-            if q
-            else queries.organizations_for(request.user).order_by("name", "id")
-        )
-        qs = qs.select_related("premises__building")
+    tag = request.GET.get("tag", "").strip()[:40] if kind == "people" else ""
+    refused = ""
+    try:
+        if kind == "people":
+            qs = (
+                search.people_matching(request.user, parsed)
+                if q
+                else queries.people_for(request.user).order_by(*list_order(request.user, "person"))
+            )
+            if tag:
+                qs = queries.with_tag(qs, request.user, tag)
+        else:
+            qs = (
+                search.organizations_matching(request.user, parsed)
+                if q
+                else queries.organizations_for(request.user).order_by(*list_order(request.user, "organization"))
+            )
+            qs = qs.select_related("premises__building")
+    except (search.SearchRefused, DomainError) as e:  # a masked field or tag, an unknown tag
+        refused = e.message
+        qs = Person.objects.none() if kind == "people" else Organization.objects.none()
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "kind": kind,
         "q": q,
         "searched_by": search.describe(parsed) if q else "",
         "unsearchable": bool(q) and parsed.kind == search.Kind.NONE,
+        "refused": refused,
         "page": page,
     }
     # htmx swaps only the results; a history restore or a plain request gets the whole page.
@@ -322,13 +372,13 @@ def _list(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@records_required
 def people(request: HttpRequest) -> HttpResponse:
     return _list(request, "people")
 
 
 @require_GET
-@staff_required
+@records_required
 def organizations(request: HttpRequest) -> HttpResponse:
     return _list(request, "organizations")
 
@@ -337,12 +387,13 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 
 class PersonForm(forms.Form):
-    """The dictionary's person fields (labels, code tables, required flags come from the Field rows)."""
+    """The dictionary's person fields (labels, code tables, required flags come from the Field rows), only those
+    the user sees in clear: a masked value is never offered, so it can never be written back."""
 
-    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, person: Person, viewer: visibility.Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
-        self.dictionary = _fields("person", Person.TRACKED)
+        self.dictionary = [f for f in _fields("person", Person.TRACKED) if viewer.clear(f.name)]
         for f in self.dictionary:
             self.fields[f.attribute] = self._form_field(f)
             self.initial[f.attribute] = getattr(person, f.attribute)
@@ -376,10 +427,11 @@ class PersonForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @staff_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_person_for, request.user, pk)
+    # The record in clear, for the fields the form offers (those the user sees in clear) and the write.
+    found = _or_404(queries.get_person_unmasked_for, request.user, pk)
     if not can_edit(request.user):
         raise PageForbidden
-    form = PersonForm(request.POST or None, person=found)
+    form = PersonForm(request.POST or None, person=found, viewer=visibility.viewer_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             changes = form.save(request.user)
@@ -391,8 +443,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect("registry_person", pk=found.pk)
+    shown = queries.get_person_for(request.user, pk)  # the heading shows the name as the user may see it
     return render(
-        request, "registry/person_edit.html", {"person": found, "form": form}, status=400 if form.errors else 200
+        request, "registry/person_edit.html", {"person": shown, "form": form}, status=400 if form.errors else 200
     )
 
 
@@ -400,12 +453,16 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@staff_required
+@records_required
 def organization(request: HttpRequest, pk: int) -> HttpResponse:
     found = _or_404(queries.get_organization_for, request.user, pk)
+    viewer = visibility.viewer_for(request.user)
     values = {name: getattr(found, name) for name in Organization.TRACKED}
     values["premises"] = str(found.premises) if found.premises else ""
-    held, ended = _tag_rows(OrganizationTag.objects.filter(organization=found).select_related("tag").order_by("-since"))
+    if "premises" in found.masked_fields:
+        values["premises"] = visibility.masking.MASKED
+    tag_rows = OrganizationTag.objects.filter(organization=found).select_related("tag").order_by("-since")
+    held, ended = _tag_rows(viewer.clear_tag_rows(tag_rows, "organization"))
     premises_visible = (
         found.premises_id is not None and queries.dwellings_for(request.user).filter(pk=found.premises_id).exists()
     )
@@ -414,13 +471,75 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
         "registry/organization.html",
         {
             "organization": found,
-            "rows": field_rows("organization", Organization.TRACKED, values),
+            "rows": field_rows("organization", Organization.TRACKED, values, viewer, masked=True),
             "premises_visible": premises_visible,
             "tags": held,
             "ended_tags": ended,
-            "history": _history_rows("organization", found.pk),
+            "history": _history_rows("organization", found.pk, viewer),
         },
     )
+
+
+# --- reveal: a masked value in clear, on request with a purpose (audited) ----------------------------------------
+
+
+class RevealForm(forms.Form):
+    fields_ = forms.CharField(max_length=200)  # the field names, comma separated ("id_number", "tags")
+    purpose = forms.ChoiceField(choices=())
+    purpose_text = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = list(visibility.purpose_labels().items())
+        self.fields["purpose"].label = _("Purpose")
+        self.fields["purpose_text"].label = _("In words")
+        self.fields["fields_"].widget = forms.HiddenInput()
+
+    def names(self) -> list[str]:
+        return [n.strip() for n in self.cleaned_data["fields_"].split(",") if n.strip()]
+
+
+def _field_labels(names: list[str]) -> list[str]:
+    labels = {f.attribute: f.label for f in _fields("person", (*Person.TRACKED, visibility.TAGS))}
+    return [labels.get(n, n) for n in names]
+
+
+@require_http_methods(["GET", "POST"])
+@records_required
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the small form asking why (htmx swaps it in place of the masked value); POST: the clear values."""
+    shown = _or_404(queries.get_person_for, request.user, pk)  # out of scope: 404 before anything else
+    names = [n for n in request.GET.get("fields", request.POST.get("fields_", "")).split(",") if n]
+    fragment = bool(request.htmx)
+    context: dict[str, Any] = {"person": shown, "names": ",".join(names), "labels": _field_labels(names)}
+    context["fragment"] = fragment
+    context["base_template"] = "registry/_fragment.html" if fragment else "base.html"
+    if request.method == "GET":
+        context["form"] = RevealForm(initial={"fields_": ",".join(names)})
+        return render(request, "registry/reveal.html", context)
+    form = RevealForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "registry/reveal.html", context, status=400)
+    try:
+        purpose = visibility.purpose_text(form.cleaned_data["purpose"], form.cleaned_data["purpose_text"])
+        shown_values = visibility.reveal_person(request.user, pk, form.names(), purpose)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except DomainForbidden as e:
+        return render(request, "registry/reveal.html", {**context, "refused": e.message}, status=403)
+    except DomainError as e:
+        form.add_error(None, e.message)
+        return render(request, "registry/reveal.html", context, status=400)
+    labels = {f.attribute: f for f in _fields("person", Person.TRACKED)}
+    codes = _code_labels(list(labels.values()))
+    context["revealed"] = [
+        {"name": n, "label": labels[n].label if n in labels else n, "value": _display(v, codes.get(n))}
+        for n, v in shown_values["values"].items()
+    ]
+    context["revealed_tags"] = shown_values["tags"]
+    context["tags_asked"] = visibility.TAGS in form.names()
+    return render(request, "registry/reveal.html", context)
 
 
 urlpatterns = [
@@ -432,6 +551,7 @@ urlpatterns = [
     path("people/", people, name="registry_people"),
     path("people/<int:pk>/", person, name="registry_person"),
     path("people/<int:pk>/edit/", person_edit, name="registry_person_edit"),
+    path("people/<int:pk>/reveal/", person_reveal, name="registry_person_reveal"),
     path("organizations/", organizations, name="registry_organizations"),
     path("organizations/<int:pk>/", organization, name="registry_organization"),
 ]

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0002_auditor_role'),
+        ("access", "0002_auditor_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('resident', 'Resident'), ('grid_worker', 'Grid worker'), ('community_staff', 'Community staff'), ('street_dispatcher', 'Street dispatcher'), ('district_dispatcher', 'District dispatcher'), ('unit_handler', 'Unit handler'), ('admin', 'Administrator'), ('auditor', 'Auditor'), ('property_company', 'Property company'), ('data_user', 'Department data user'), ('system', 'External system')], default='resident', max_length=30, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "Resident"),
+                    ("grid_worker", "Grid worker"),
+                    ("community_staff", "Community staff"),
+                    ("street_dispatcher", "Street dispatcher"),
+                    ("district_dispatcher", "District dispatcher"),
+                    ("unit_handler", "Unit handler"),
+                    ("admin", "Administrator"),
+                    ("auditor", "Auditor"),
+                    ("property_company", "Property company"),
+                    ("data_user", "Department data user"),
+                    ("system", "External system"),
+                ],
+                default="resident",
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
     ]

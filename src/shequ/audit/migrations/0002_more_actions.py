@@ -4,15 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out'), ('reveal', 'Revealed sensitive data'), ('export', 'Export'), ('write', 'Changed records'), ('grant_change', 'Changed a grant'), ('query', 'Query'), ('verify', 'Verified the audit chain'), ('lockout', 'Account locked'), ('password_change', 'Changed a password'), ('otp.enrol', 'Enrolled two-factor authentication'), ('otp.failed', 'Failed two-factor code'), ('otp.reset', 'Reset two-factor authentication'), ('sso.login', 'Signed in through single sign-on'), ('sso.client', 'Registered a single sign-on client'), ('token_issue', 'Issued an API token'), ('stats.query', 'Statistics query'), ('stats.membership', 'Membership check'), ('key.rotate', 'Rotated encryption keys')], db_index=True, max_length=30, verbose_name='action'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "Signed in"),
+                    ("login_failed", "Failed sign-in"),
+                    ("logout", "Signed out"),
+                    ("reveal", "Revealed sensitive data"),
+                    ("export", "Export"),
+                    ("write", "Changed records"),
+                    ("grant_change", "Changed a grant"),
+                    ("query", "Query"),
+                    ("verify", "Verified the audit chain"),
+                    ("lockout", "Account locked"),
+                    ("password_change", "Changed a password"),
+                    ("otp.enrol", "Enrolled two-factor authentication"),
+                    ("otp.failed", "Failed two-factor code"),
+                    ("otp.reset", "Reset two-factor authentication"),
+                    ("sso.login", "Signed in through single sign-on"),
+                    ("sso.client", "Registered a single sign-on client"),
+                    ("token_issue", "Issued an API token"),
+                    ("stats.query", "Statistics query"),
+                    ("stats.membership", "Membership check"),
+                    ("key.rotate", "Rotated encryption keys"),
+                ],
+                db_index=True,
+                max_length=30,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -24,7 +24,7 @@ from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
-from .. import actions, matching, merging
+from .. import actions, matching, merging, queries
 from ..models import MatchCandidate, Person
 from ..validators import check_consistent_with_id
 from .batches import ImportReport, run_batch
@@ -109,7 +109,9 @@ class _Run:
                 parsed.append((row, values))
         people = Person.objects.select_for_update() if self.lock else Person.objects.all()
         numbers = [v["id_number"] for _r, v in parsed if v.get("id_number")]
-        by_id = {p.id_number: p for p in people.filter(id_number__in=numbers)}
+        # By blind index (the numbers are encrypted at rest); only the people found are decrypted.
+        known_ids = queries.people_with_id_numbers(numbers)
+        by_id = {p.id_number: p for p in (known_ids.select_for_update() if self.lock else known_ids)}
         keys = {_key(v) for _r, v in parsed if v.get("id_number") not in by_id}
         # A superset of the people whose (name, birth date, phone) is one of these keys: all three columns
         # narrow it, so a common name (王伟) does not read thousands of people per chunk in a big base.

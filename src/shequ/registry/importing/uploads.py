@@ -2,7 +2,10 @@
 import reads the very file its dry run checked.
 
 Files live under ``SHEQU_IMPORT_DIR`` (never served), named by their SHA-256 and suffix, so the same file uploaded
-twice is kept once. Batches are visible to administrators, and otherwise to users whose area covers the area of the
+twice is kept once. A ledger lists ID numbers, so the kept file is encrypted at rest (``crypto.encrypt_bytes``; a
+file kept before encryption is still read, and encrypted by ``manage.py rotate_keys``).
+
+Batches are visible to administrators, and otherwise to users whose area covers the area of the
 user who ran them (a street sees its communities' batches).
 """
 
@@ -16,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from shequ.access.models import User
 from shequ.access.scopes import area_prefix, manages_area
+from shequ.core import crypto
 from shequ.core.errors import InvalidInput, NotFound
 
 from ..models import ImportBatch, LedgerSource, TagTarget
@@ -40,7 +44,7 @@ def store_upload(content: bytes, file_name: str) -> Table:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(content)
+        partial.write_bytes(crypto.encrypt_bytes(content))
         partial.replace(path)  # a reader never sees half a file
     return table
 
@@ -53,7 +57,32 @@ def load_upload(sha256: str, file_name: str) -> Table:
     path = _path(sha256, file_name)
     if not path.exists():
         raise InvalidInput(_("The uploaded file is no longer kept: upload it again."), code="upload_gone")
-    return read_table(path.read_bytes(), file_name)
+    return read_table(read_kept(path), file_name)
+
+
+def read_kept(path: Path) -> bytes:
+    """A kept file's bytes, decrypted (a file kept before encryption at rest is read as it is)."""
+    data = path.read_bytes()
+    return crypto.decrypt_bytes(data) if crypto.is_encrypted_bytes(data) else data
+
+
+def kept_files() -> list[Path]:
+    """Every kept upload (for re-encryption under a new key)."""
+    folder = _dir()
+    return (
+        sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part")) if folder.is_dir() else []
+    )
+
+
+def reencrypt_kept(path: Path) -> bool:
+    """Rewrite a kept file under the current key; False if it already was."""
+    data = path.read_bytes()
+    if crypto.is_encrypted_bytes(data) and crypto.bytes_are_current(data):
+        return False
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_bytes(crypto.encrypt_bytes(read_kept(path)))
+    partial.replace(path)
+    return True
 
 
 def ledger_source(*, name: str, department: str, record_type: str) -> LedgerSource:

@@ -1,0 +1,1 @@
+"""可用不可见: departments count people without seeing records (docs/stats.md)."""

@@ -1,0 +1,864 @@
+"""The authorization matrix: every page URL and every API operation, for every role, with an object inside the
+role's scope and one outside it.
+
+URLs come from the resolver and operations from /api/openapi.json, so a page or operation added later is checked
+too, and one without a rule in ``PAGES`` / ``OPERATIONS`` fails the test ("new page without an authorization
+rule"). For each role:
+
+- out of scope: 404 (or a login redirect / 403 / 405 for a role the page refuses anyway), and the body holds none
+  of the out-of-scope place's identifying values (name, phone, ID number, organisation, event text, titles);
+- in scope: 200 for the roles the rule names, a deliberate refusal for the others;
+- pages without an object: the body never shows another place's identifying values;
+- masking: where ``shequ.access.scopes.clearance`` exists, clear ID numbers (L4) and names and phones (L3) appear
+  only for roles cleared for them.
+
+Three places hold the planted objects: ``near`` (grid G1 of community C1, street S1, district 440304), ``far`` (G3,
+another street of the same district) and ``foreign`` (a second district). Area roles live near; each role's
+out-of-scope place is the nearest one it must not see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from shequ.access import grants
+from shequ.access.models import Role, Unit, User
+from shequ.alerts import actions as alert_actions
+from shequ.alerts.actions import AlertInput
+from shequ.alerts.models import Alert, AlertTemplate
+from shequ.alerts.seed import seed as seed_templates
+from shequ.audit.models import AuditEntry
+from shequ.collection import actions as collection_actions
+from shequ.collection.models import CollectionTask, TaskItem
+from shequ.events import actions as event_actions
+from shequ.events.models import Category, Channel, Event, EventPhoto
+from shequ.geo.models import Building, Dwelling, Region, RegionLevel
+from shequ.notices import actions as notice_actions
+from shequ.notices.actions import NoticeInput
+from shequ.notices.models import Notice, NoticeAttachment
+from shequ.registry import actions as registry
+from shequ.registry import merging
+from shequ.registry.models import (
+    CodeTable,
+    Household,
+    ImportBatch,
+    LedgerSource,
+    MatchCandidate,
+    Merge,
+    Organization,
+    Person,
+)
+from shequ.registry.seed import seed as seed_dictionary
+from tests.registry.ids import make_id
+from tests.world import World, square, token_for, user
+
+# The smallest valid PNG: a 1x1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4bc0000000049454e44ae426082"
+)
+
+# --- the rules, kept as data ------------------------------------------------------------------------------------
+
+# Who gets a 200 for an object in their scope. Every other role gets a deliberate refusal.
+AREA_STAFF = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER, Role.ADMIN}
+WHO: dict[str, set[str]] = {
+    "public": {*Role.values, "anonymous"},
+    "users": set(Role.values),
+    "staff": {*AREA_STAFF, Role.UNIT_HANDLER},
+    "area_staff": AREA_STAFF,
+    "managers": {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER, Role.ADMIN},
+    "grid_managers": {Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER, Role.ADMIN},
+    "auditors": {Role.AUDITOR, Role.ADMIN},
+    # the community base's record pages: staff, and property companies for the buildings their unit manages
+    "records": {*AREA_STAFF, Role.UNIT_HANDLER, Role.PROPERTY_COMPANY},
+    "record_api": {*AREA_STAFF, Role.PROPERTY_COMPANY},
+    # reveal: whoever sees the person (the asked fields are those within the role's reveal level, see reveal_body)
+    "revealers": {*AREA_STAFF, Role.PROPERTY_COMPANY},
+    "stats": {Role.DATA_USER, Role.ADMIN},  # department data users (their region) and administrators
+    "residents": {Role.RESIDENT},
+    "nobody": set(),  # POST-only pages, capability links with a made-up token: GET never answers 200
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``who`` (a key of WHO) may open the page for an object in their scope.
+
+    ``obj`` maps URL parameters to attributes of a Place (``"person.pk"``); ``fixed`` gives the other parameters
+    (a format, an action name, a made-up token). ``scope`` says whose object is in scope (see ``places_for``).
+    ``post`` says the page answers only POST: the matrix then POSTs (empty) for the out-of-scope object only, so
+    nothing in scope changes. ``may_refuse``: the page may still refuse some of ``who`` on purpose (an edit form for
+    the author's managers only, a page for the composers of alerts).
+
+    ``query`` and ``body`` (a function of the place and the acting user) are sent with the request; ``reads``: a
+    POST that changes nothing but the audit trail (reveal, a membership check), sent in scope too, with its body.
+    ``refused_shows``: strings no refusal may contain (``"cells"``: no counts)."""
+
+    who: str
+    obj: dict[str, str] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)
+    scope: str = "area"
+    post: bool = False
+    may_refuse: bool = False
+    query: dict[str, str] = field(default_factory=dict)
+    body: Callable[[Place, User | None], dict[str, Any]] | None = None
+    reads: bool = False
+    refused_shows: tuple[str, ...] = ()
+
+
+def R(who: str, scope: str = "area", **obj: str) -> Rule:
+    return Rule(who, obj=obj, scope=scope)
+
+
+# The levels of the person fields a reveal asks for (the data dictionary's: ID number L4, name and phone L3).
+REVEALABLE = {"id_number": 4, "name": 3, "phone": 3}
+PURPOSE = "矩阵核验"
+
+
+def reveal_fields(user: User | None) -> list[str]:
+    """The fields the user's grant may reveal; a role that may reveal none asks for the name (and is refused)."""
+    level = clearance(user).reveal if clearance is not None and user is not None else 1
+    return [f for f, needs in REVEALABLE.items() if needs <= level] or ["name"]
+
+
+def reveal_api_body(place: Place, user: User | None) -> dict[str, Any]:
+    return {"fields": reveal_fields(user), "purpose": PURPOSE}
+
+
+def reveal_form(place: Place, user: User | None) -> dict[str, Any]:
+    return {"fields_": ",".join(reveal_fields(user)), "purpose": "verify"}
+
+
+def membership_body(place: Place, user: User | None) -> dict[str, Any]:
+    return {"id_number": place.person.id_number, "area": place.grid.code, "purpose": PURPOSE}
+
+
+PAGES: dict[str, Rule] = {
+    # workbench
+    "": R("staff"),
+    "login/": Rule("public", may_refuse=True),  # a signed-in user is sent on
+    "logout/": Rule("nobody", post=True),
+    "events/": R("staff"),
+    "events/photos/<int:pk>/": R("users", "event", pk="photo.pk"),  # a resident sees their own
+    "events/<str:code>/": R("staff", "event", code="event.code"),
+    "events/<str:code>/act/<str:action>/": Rule(
+        "nobody", obj={"code": "event.code"}, fixed={"action": "accept"}, scope="event", post=True
+    ),
+    "map/": R("staff"),
+    "map/regions.json": R("staff"),
+    "map/events.json": R("staff"),
+    # API documents (the operations themselves are in OPERATIONS)
+    "api/": R("nobody"),  # no page at the root
+    "api/docs": R("public"),
+    "api/openapi.json": R("public"),
+    # Open311 GeoReport v2
+    "open311/v2/^discovery\\.(?P<fmt>json|xml)$": Rule("public", fixed={"fmt": "json"}),
+    "open311/v2/^services\\.(?P<fmt>json|xml)$": Rule("public", fixed={"fmt": "json"}),
+    "open311/v2/^services/(?P<service_code>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
+        "public", fixed={"fmt": "json", "service_code": "0101"}, scope="global"
+    ),
+    "open311/v2/^requests\\.(?P<fmt>json|xml)$": Rule("users", fixed={"fmt": "json"}),
+    "open311/v2/^requests/(?P<request_id>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
+        "users", obj={"request_id": "event.code"}, fixed={"fmt": "json"}, scope="event"
+    ),
+    "open311/v2/^tokens/(?P<token>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
+        "users", obj={"token": "event.token"}, fixed={"fmt": "json"}, scope="event"
+    ),
+    # grids
+    "geo/grids/": R("grid_managers"),
+    "geo/grids/export.geojson": R("grid_managers"),
+    # portal (any signed-in account reports; each sees only their own reports)
+    "portal/": R("users"),
+    "portal/login/": Rule("public", may_refuse=True),
+    "portal/logout/": Rule("nobody", post=True),
+    "portal/register/": Rule("public", may_refuse=True),
+    "portal/reports/": R("users"),
+    "portal/reports/<str:code>/": R("users", "own_event", code="event.code"),
+    "portal/reports/<str:code>/rate/": Rule("nobody", obj={"code": "event.code"}, scope="own_event", post=True),
+    "portal/me/": R("users"),
+    "portal/map/areas.json": R("users"),
+    "portal/sw.js": R("public"),  # the service worker script: the same for everyone
+    # registry
+    "registry/": R("records"),
+    "registry/grids/<str:code>/": R("staff", code="grid.code"),
+    "registry/buildings/<int:pk>/": R("records", pk="building.pk"),
+    "registry/dwellings/<int:pk>/": R("records", pk="dwelling.pk"),
+    "registry/households/<int:pk>/": R("records", pk="household.pk"),
+    "registry/people/": R("records"),
+    "registry/people/<int:pk>/": R("records", pk="person.pk"),
+    "registry/people/<int:pk>/edit/": Rule("managers", obj={"pk": "person.pk"}),
+    "registry/people/<int:pk>/reveal/": Rule("revealers", obj={"pk": "person.pk"}, body=reveal_form, reads=True),
+    "registry/organizations/": R("records"),
+    "registry/organizations/<int:pk>/": R("records", pk="organization.pk"),
+    "registry/imports/": R("managers"),
+    "registry/imports/uploads/<str:sha256>/": Rule("nobody", fixed={"sha256": "0" * 64}, scope="opaque"),
+    "registry/imports/jobs/<str:job>/": Rule("nobody", fixed={"job": "0" * 32}, scope="opaque"),
+    "registry/imports/jobs/<str:job>/progress/": Rule("nobody", fixed={"job": "0" * 32}, scope="opaque"),
+    "registry/imports/<int:pk>/": R("managers", pk="batch.pk"),
+    "registry/imports/<int:pk>/apply/": Rule("nobody", obj={"pk": "batch.pk"}, post=True),
+    "registry/imports/<int:pk>/rejections.<str:fmt>": Rule("managers", obj={"pk": "batch.pk"}, fixed={"fmt": "csv"}),
+    "registry/export/": R("staff"),  # exports what the user may see
+    "registry/export/download/": Rule("nobody", post=True),
+    "registry/review/": R("managers"),
+    "registry/review/<int:pk>/": R("managers", pk="candidate.pk"),
+    "registry/review/<int:pk>/merge/": Rule("nobody", obj={"pk": "candidate.pk"}, post=True),
+    "registry/review/<int:pk>/distinct/": Rule("nobody", obj={"pk": "candidate.pk"}, post=True),
+    "registry/merges/": R("managers"),
+    "registry/merges/<int:pk>/unmerge/": Rule("nobody", obj={"pk": "merge.pk"}, post=True),
+    "registry/dictionary/": R("staff"),
+    "registry/dictionary/code-tables/<str:code>/": Rule("staff", fixed={"code": "ethnicity"}, scope="global"),
+    "registry/dictionary/catalogue.xlsx": R("staff"),
+    "registry/dictionary/catalogue.json": R("staff"),
+    # collection
+    "collection/": R("staff"),
+    "collection/tasks/new/": R("managers"),
+    "collection/tasks/<int:pk>/": R("area_staff", pk="task.pk"),
+    "collection/tasks/<int:pk>/cancel/": Rule("nobody", obj={"pk": "task.pk"}, post=True),
+    "collection/items/<int:pk>/": R("area_staff", pk="item.pk"),
+    "collection/coverage/": R("managers"),
+    # alerts
+    "alerts/": R("staff"),
+    "alerts/new/": Rule("managers", may_refuse=True),
+    "alerts/import/": Rule("managers", may_refuse=True),
+    "alerts/feed.atom": R("public"),
+    "alerts/inbox/": R("users"),
+    "alerts/inbox/<int:pk>/answer/": Rule("nobody", obj={"pk": "alert.pk"}, scope="own", post=True),
+    "alerts/ack/<str:token>/": Rule("nobody", fixed={"token": "not-a-token"}, scope="opaque"),
+    "alerts/delivery/callback/": Rule("nobody", post=True),
+    # live push: the stream replays the user's alerts from the start (?after=0) for one round (lifetime 0)
+    "alerts/stream/": Rule("users", query={"after": "0"}),
+    "alerts/push/subscribe/": Rule("nobody", post=True),
+    "alerts/push/unsubscribe/": Rule("nobody", post=True),
+    "alerts/<int:pk>/": R("area_staff", pk="alert.pk"),
+    "alerts/<int:pk>/edit/": Rule("area_staff", obj={"pk": "alert.pk"}, may_refuse=True),
+    "alerts/<int:pk>/follow-up/": R("area_staff", pk="alert.pk"),
+    "alerts/<int:pk>/board/": R("area_staff", pk="alert.pk"),
+    "alerts/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "alert.pk"}, fixed={"action": "submit"}, post=True),
+    "alerts/<int:pk>.xml": R("area_staff", pk="alert.pk"),
+    # notices
+    "notices/": R("staff"),
+    "notices/new/": Rule("managers", may_refuse=True),
+    "notices/inbox/": R("staff"),
+    "notices/preview/": Rule("nobody", post=True),
+    "notices/mine/": R("users"),
+    "notices/mine/<int:pk>/": R("users", "own", pk="notice.pk"),
+    "notices/attachments/<int:pk>/": R("area_staff", pk="attachment.pk"),
+    "notices/<int:pk>/": R("area_staff", pk="notice.pk"),
+    "notices/<int:pk>/edit/": Rule("managers", obj={"pk": "notice.pk"}, may_refuse=True),
+    "notices/<int:pk>/files/<int:file_pk>/delete/": Rule(
+        "nobody", obj={"pk": "notice.pk", "file_pk": "attachment.pk"}, post=True
+    ),
+    "notices/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "notice.pk"}, fixed={"action": "withdraw"}, post=True),
+    # the audit trail
+    "audit/": R("auditors"),
+    "audit/export.csv": R("auditors"),
+    "audit/verify/": R("auditors"),
+    "audit/<int:sequence>/": R("auditors", "audit", sequence="audit.sequence"),
+    # the acting grant (POST; another account's grant: test_another_accounts_grant_is_refused)
+    "access/grant/": Rule("nobody", post=True),
+    # the account pages: anyone signed in, for their own account only (no object)
+    "account/2fa/enrol/": R("users"),
+    "account/2fa/verify/": Rule("users", may_refuse=True),  # without an authenticator: sent on to enrol
+    "account/security/": R("users"),
+    "account/security/recovery-codes/": Rule("nobody", post=True),
+    "account/security/turn-off/": Rule("nobody", post=True),
+    "account/password/": R("users"),
+    # OpenID Connect provider (/o/): discovery and keys are public; the rest answers OAuth clients, not sessions
+    "o/authorize/": Rule("users", may_refuse=True),  # without a client_id: the error page (400)
+    "o/token/": Rule("nobody", post=True),
+    "o/revoke_token/": Rule("nobody", post=True),
+    "o/^\\.well-known/openid-configuration/?$": R("public"),
+    "o/.well-known/jwks.json": R("public"),
+    "o/userinfo/": R("nobody"),  # an OAuth access token only
+    # single sign-on client: 404 while no city provider is configured
+    "sso/login/": R("nobody"),
+    "sso/callback/": R("nobody"),
+}
+
+# The Django admin: superusers only, and no persona is one. One rule for all its generated URLs.
+ADMIN_SITE = "admin/"
+
+# API operations, keyed "METHOD /path" as in the OpenAPI document. Writes are only sent for out-of-scope objects.
+OPERATIONS: dict[str, Rule] = {
+    "GET /api/geo/regions": R("users"),
+    "GET /api/geo/regions/{code}": R("users", "geography", code="grid.code"),
+    "GET /api/geo/locate": Rule("users", may_refuse=True),  # 422 without a point
+    "GET /api/events/categories": R("users"),
+    "GET /api/events/levels": R("users"),
+    "GET /api/events/units": R("staff"),
+    "GET /api/events": R("users"),
+    "POST /api/events": Rule("nobody", post=True),
+    "GET /api/events/{code}": R("users", "event", code="event.code"),  # a resident's own reports
+    **{
+        f"POST /api/events/{{code}}/{action}": Rule("nobody", obj={"code": "event.code"}, scope="event", post=True)
+        for action in (
+            "accept",
+            "reject",
+            "dispatch",
+            "return",
+            "escalate",
+            "request-extension",
+            "decide-extension",
+            "handle",
+            "verify",
+            "rate",
+            "reopen",
+            "supervise",
+        )
+    },
+    "GET /api/registry/people": R("users"),
+    "POST /api/registry/people": Rule("nobody", post=True),
+    "GET /api/registry/people/{id}": R("record_api", id="person.pk"),
+    "PATCH /api/registry/people/{id}": Rule("nobody", obj={"id": "person.pk"}, post=True),
+    "GET /api/registry/households/{id}": R("record_api", id="household.pk"),
+    "GET /api/registry/dwellings/{id}": R("record_api", id="dwelling.pk"),
+    "GET /api/registry/buildings/{id}": R("record_api", id="building.pk"),
+    "GET /api/registry/organizations": R("users"),
+    "GET /api/registry/organizations/{id}": R("record_api", id="organization.pk"),
+    "GET /api/registry/grids": R("users"),
+    "POST /api/registry/people/{id}/reveal": Rule(
+        "revealers", obj={"id": "person.pk"}, body=reveal_api_body, reads=True
+    ),
+    # statistics: the area comes from the place (in scope: the data user's street; out: another street)
+    "GET /api/stats/counts": Rule(
+        "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')
+    ),
+    "POST /api/stats/membership": Rule(
+        "stats", body=membership_body, scope="stats", reads=True, refused_shows=('"member"',)
+    ),
+}
+
+# What a role that may not open a page gets instead (besides 404): a login redirect, the portal or audit trail
+# (staff_required's redirects), 403, or 405 for a GET to a POST-only page; the API answers 401 without a token.
+REFUSALS = {302, 401, 403, 404, 405}
+# A write with an empty body may fail validation before any lookup: 422 for an object out of scope is fine when a
+# missing object gets the same answer.
+MISSING = {"pk": 999999, "id": 999999, "code": "440304-20000101-99999", "token": "00000000-0000-0000-0000-000000000000"}
+
+
+# --- the planted places -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    name: str
+    grid: Region
+    building: Building
+    dwelling: Dwelling
+    household: Household
+    person: Person
+    organization: Organization
+    event: Event
+    photo: EventPhoto
+    task: CollectionTask
+    item: TaskItem
+    alert: Alert
+    notice: Notice
+    attachment: NoticeAttachment
+    batch: ImportBatch
+    candidate: MatchCandidate
+    merge: Merge
+    audit: AuditEntry | None
+
+    def secrets(self) -> list[str]:
+        """Values that identify this place's records: none may show to a role that must not see them."""
+        p = self.person
+        return [
+            p.name,
+            p.phone,
+            p.id_number,
+            p.hukou_address,
+            self.organization.name,
+            self.event.description,
+            self.event.reporter_phone,
+            self.alert.headline,
+            self.notice.title,
+        ]
+
+
+# Distinct, searchable values per place: names and phones nowhere else in the test data.
+PLANTED = {
+    "near": ("近甲乙", "13811110001", 101, "近邻杂货店"),
+    "far": ("远丙丁", "13922220002", 202, "远方杂货店"),
+    "foreign": ("外戊己", "13733330003", 303, "外区杂货店"),
+}
+
+
+def _person(grid: Region, name: str, **fields: Any) -> tuple[Person, Dwelling]:
+    ring = grid.boundary["coordinates"][0]
+    building, _ = Building.objects.get_or_create(
+        grid=grid,
+        name="矩阵楼",
+        defaults={"address": f"{grid.name}矩阵楼", "lon": ring[0][0] + 0.001, "lat": ring[0][1] + 0.001, "floors": 6},
+    )
+    dwelling = Dwelling.objects.create(building=building, floor=1, room=f"{Dwelling.objects.count() + 101}")
+    person = registry.create_person(by=None, source=registry.MANUAL, name=name, **fields)
+    registry.move_in(person, dwelling, role="owner", since=date(2020, 1, 1), by=None, source=registry.MANUAL)
+    return person, dwelling
+
+
+def plant(name: str, grid: Region, *, desk: User, worker: User, reporter: User, handled_by: User | None) -> Place:
+    """Every kind of record the pages show, in one grid, made through the real actions where they exist."""
+    person_name, phone, seq, org_name = PLANTED[name]
+    person, dwelling = _person(
+        grid,
+        person_name,
+        phone=phone,
+        id_number=make_id(date(1980, 1, 1), seq),
+        hukou_address=f"矩阵户籍路{seq}号5栋{seq}室",  # L3, not for property companies; masked to the 5栋
+    )
+    household = registry.create_household(dwelling, number=f"H{seq}", head=person, by=None, source=registry.MANUAL)
+    shop = Dwelling.objects.create(building=dwelling.building, floor=1, room=f"S{seq}", use="shop")
+    organization = registry.create_organization(by=None, source=registry.MANUAL, name=org_name, premises=shop)
+    twin, _ = _person(grid, person_name + "甲", phone=phone)
+    folded, _ = _person(grid, person_name + "乙", phone=phone)
+    first, second = sorted([person, twin], key=lambda p: p.pk)
+    candidate = MatchCandidate.objects.create(first=first, second=second, score=0.9)
+    merge = merging.merge(person, folded, by=None)
+
+    event = event_actions.report(
+        by=reporter,
+        channel=Channel.RESIDENT,
+        description=f"{name}矩阵事件描述",
+        category=None,
+        region=grid,
+        reporter_phone=phone,
+        photos=[SimpleUploadedFile("p.png", PNG, content_type="image/png")],
+    )
+    if handled_by is not None:  # near: accepted and dispatched to the handler's unit
+        event = event_actions.accept(event, by=desk, category=Category.objects.get(code="0101"))
+        event = event_actions.dispatch(event, by=desk)
+    task = collection_actions.create_task(grid=grid, assignee=worker, by=desk, title=f"{name}采集")
+    template = AlertTemplate.objects.get(code="typhoon")
+    data = AlertInput.from_template(template, area_desc=grid.name, regions=[grid])
+    alert = alert_actions.compose(by=desk, data=dataclasses.replace(data, headline=f"{name}矩阵预警标题"))
+    notice = notice_actions.compose(by=desk, data=NoticeInput(title=f"{name}矩阵通知标题", body="正文", regions=[grid]))
+    attachment = notice_actions.attach(notice, SimpleUploadedFile("a.png", PNG, content_type="image/png"), by=desk)
+    notice = notice_actions.publish(notice, by=desk)
+    source = LedgerSource.objects.create(name=f"{name}台账")
+    batch = ImportBatch.objects.create(source=source, file_name=f"{name}.csv", by=desk)
+    return Place(
+        name=name,
+        grid=grid,
+        building=dwelling.building,
+        dwelling=dwelling,
+        household=household,
+        person=person,
+        organization=organization,
+        event=event,
+        photo=event.photos.first(),
+        task=task,
+        item=task.items.first(),
+        alert=alert,
+        notice=notice,
+        attachment=attachment,
+        batch=batch,
+        candidate=candidate,
+        merge=merge,
+        audit=None,
+    )
+
+
+@dataclass
+class Matrix:
+    world: World
+    personas: dict[str, User | None]  # role -> the persona acting in it (None: anonymous)
+    places: dict[str, Place]
+
+
+@pytest.fixture
+def matrix(world: World, settings) -> Matrix:
+    settings.SHEQU_ALERT_STREAM_SECONDS = 0  # the live stream answers one round and ends
+    if not CodeTable.objects.exists():  # a transactional test elsewhere may have flushed the seeded rows
+        seed_dictionary(apps)
+    if not AlertTemplate.objects.exists():
+        seed_templates(apps)
+    w = world
+    x, y = 114.10, 22.60
+    d2 = Region.objects.create(
+        code="440305", name="外区", level=RegionLevel.DISTRICT, boundary=square(x, y, x + 0.01, y + 0.01)
+    )
+    s9 = Region.objects.create(
+        code="440305001", name="外街道", level=RegionLevel.STREET, parent=d2, boundary=d2.boundary
+    )
+    c9 = Region.objects.create(
+        code="440305001001", name="外社区", level=RegionLevel.COMMUNITY, parent=s9, boundary=d2.boundary
+    )
+    g9 = Region.objects.create(
+        code="440305001001001", name="外网格", level=RegionLevel.GRID, parent=c9, boundary=d2.boundary
+    )
+    desk9 = user("c9staff", Role.COMMUNITY_STAFF, region=c9)
+    worker3 = user("gridworker3", Role.GRID_WORKER, region=w.g3)
+    worker9 = user("gridworker9", Role.GRID_WORKER, region=g9)
+    places = {
+        "near": plant(
+            "near", w.g1, desk=w.community_staff, worker=w.grid_worker, reporter=w.resident, handled_by=w.handler
+        ),
+        "far": plant("far", w.g3, desk=w.community_staff_c3, worker=worker3, reporter=w.resident2, handled_by=None),
+        "foreign": plant("foreign", g9, desk=desk9, worker=worker9, reporter=w.resident2, handled_by=None),
+    }
+    near = places["near"]
+    # The resident persona is the near person: their own reports, notices and alerts are in their scope.
+    Person.objects.filter(pk=near.person.pk).update(account=w.resident)
+    near.audit = AuditEntry.objects.order_by("sequence").first()
+    # The property company's unit manages the near building (person, dwelling, shop) and nothing else.
+    company = Unit.objects.create(code="G1-WY", name="矩阵物业", region=w.c1)
+    Building.objects.filter(pk=near.building.pk).update(managed_by=company)
+    personas: dict[str, User | None] = {
+        Role.RESIDENT: w.resident,
+        Role.GRID_WORKER: w.grid_worker,
+        Role.COMMUNITY_STAFF: w.community_staff,
+        Role.STREET_DISPATCHER: w.street_dispatcher,
+        Role.DISTRICT_DISPATCHER: w.district_dispatcher,
+        Role.UNIT_HANDLER: w.handler,
+        Role.ADMIN: w.admin,
+        Role.AUDITOR: user("auditor", Role.AUDITOR),
+        Role.PROPERTY_COMPANY: user("property", Role.PROPERTY_COMPANY, unit=company),
+        Role.DATA_USER: user("datauser", Role.DATA_USER, region=w.s1),
+        "anonymous": None,
+    }
+    return Matrix(world=w, personas=personas, places=places)
+
+
+# --- scopes: which place is in and which is out for a role ------------------------------------------------------
+
+AREA_OUT = {
+    Role.GRID_WORKER: "far",
+    Role.COMMUNITY_STAFF: "far",
+    Role.STREET_DISPATCHER: "far",
+    Role.DISTRICT_DISPATCHER: "foreign",
+    Role.ADMIN: None,  # sees everything
+}
+
+
+def places_for(scope: str, role: str) -> tuple[str | None, str | None]:
+    """(in-scope place, out-of-scope place) for a role under a rule's scope."""
+    if scope == "global" or (scope == "geography" and role not in AREA_OUT):
+        # reference data (code tables, categories) is the same for everyone; the map of regions is public to
+        # those without an area (residents report into it), area roles see their own area
+        return "near", None
+    if scope == "opaque":  # a made-up token or upload: nobody's
+        return None, "near"
+    if scope == "audit":
+        return ("near", None) if role in WHO["auditors"] else (None, "near")
+    if scope in ("own", "own_event") or (scope == "event" and role in (Role.RESIDENT, Role.UNIT_HANDLER)):
+        # a resident's own reports and notices; a handler's unit's events
+        if role == Role.RESIDENT or (scope == "event" and role == Role.UNIT_HANDLER):
+            return "near", "far"
+        if scope in ("own", "own_event"):
+            return None, "near"
+    if scope == "stats":  # a data user's region is the near street; administrators may ask about any area
+        if role == Role.DATA_USER:
+            return "near", "far"
+        return ("near", None) if role == Role.ADMIN else (None, "near")
+    if role == Role.PROPERTY_COMPANY and scope == "area":
+        return "near", "far"  # the buildings its unit manages: near only
+    if role in AREA_OUT:
+        return "near", AREA_OUT[role]
+    if role == Role.RESIDENT:
+        return None, "far"  # "near" is the resident's own record
+    return None, "near"
+
+
+# --- URLs ------------------------------------------------------------------------------------------------------
+
+
+def url_patterns(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            yield from url_patterns(p, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern), p
+
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def fill(route: str, values: dict[str, Any]) -> str:
+    """A concrete path for a route or regex pattern, its parameters replaced by ``values``."""
+    path = PARAM.sub(lambda m: str(values[m.group(1) or m.group(2)]), route)
+    path = path.replace("^", "").replace("/?$", "/").replace("$", "").replace("\\.", ".")
+    return "/" + path.lstrip("/")
+
+
+class AdminValues(dict):
+    """Values for the admin site's generated URLs: a real record's id, and 1 for anything else."""
+
+    def __missing__(self, key: str) -> Any:
+        return 1
+
+
+def attr(place: Place, dotted: str) -> Any:
+    value: Any = place
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def values_for(rule: Rule, place: Place | None) -> dict[str, Any]:
+    found = {name: attr(place, dotted) for name, dotted in rule.obj.items()} if place else {}
+    return {**rule.fixed, **found}
+
+
+TEMPLATE = re.compile(r"\{([\w.]+)\}")
+
+
+def data_for(rule: Rule, place: Place, user: User | None) -> dict[str, Any] | None:
+    """The query (GET) or body (POST) of a request: ``{grid.code}`` in a query names the place's value."""
+    if rule.body is not None:
+        return rule.body(place, user)
+    if rule.query:
+        return {k: TEMPLATE.sub(lambda m: str(attr(place, m.group(1))), v) for k, v in rule.query.items()}
+    return None
+
+
+# --- leaks and masking -----------------------------------------------------------------------------------------
+
+
+def body_of(resp) -> str:
+    content = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    return content.decode("utf-8", errors="replace")
+
+
+def forms_of(value: str) -> set[str]:
+    """The value as text and as JSON escapes it (\\uXXXX), so a JSON body cannot hide it."""
+    return {value, json.dumps(value)[1:-1]}
+
+
+def shown(values: list[str], body: str) -> list[str]:
+    return [v for v in values if v and any(f in body for f in forms_of(v))]
+
+
+clearance = getattr(importlib.import_module("shequ.access.scopes"), "clearance", None)
+
+
+def masked_but_shown(
+    user: User | None, places: dict[str, Place], body: str, revealed: frozenset[str] = frozenset()
+) -> list[str]:
+    """Clear values of planted people that the user's clearance masks (or, for a property company, hides) but the
+    body shows anyway. ``revealed``: the values a reveal response was asked for, the one place they may show."""
+    if clearance is None or user is None or user.role == Role.RESIDENT:  # a resident sees their own record
+        return []
+    cleared = clearance(user)
+    level = cleared.clear
+    leaks = []
+    for place in places.values():
+        p = place.person
+        if level < 4 or cleared.property_only:  # the ID number and the hukou address are not property fields
+            leaks += shown([p.id_number], body)
+        if level < 3 or cleared.property_only:
+            leaks += shown([p.hukou_address], body)
+        if level < 3:
+            leaks += shown([p.name, p.phone], body)
+    return [v for v in leaks if v not in revealed]
+
+
+def revealed_values(rule: Rule, place: Place, user: User | None) -> frozenset[str]:
+    """The clear values a reveal asks for (only a reveal rule's in-scope request has any)."""
+    if not rule.reads or not rule.obj.get("pk", rule.obj.get("id", "")).startswith("person."):
+        return frozenset()
+    return frozenset(str(getattr(place.person, f)) for f in reveal_fields(user))
+
+
+# --- the matrix ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+    masking_checked: int = 0
+
+    def check(self, ok: bool, what: str) -> None:
+        if not ok:
+            self.problems.append(what)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client(raise_request_exception=False)  # a server error is one finding among the rest, not the end
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def expect_in_scope(rule: Rule, role: str, status: int) -> bool:
+    if rule.post:
+        return status in REFUSALS
+    if role in WHO[rule.who]:
+        # may_refuse: a form's validation (422) or a protocol error page (400, OAuth without a client)
+        return status == 200 or (rule.may_refuse and status in {*REFUSALS, 400, 422})
+    return status in REFUSALS
+
+
+def probe(report: Report, m: Matrix, role: str, client: Client, label: str, rule: Rule, path: str, send) -> None:
+    """One role against one page or operation: in scope (GET, or a reading POST) and out of scope (GET, an empty
+    POST, or a reading POST with its body)."""
+    user = m.personas[role]
+    has_object = bool(rule.obj) or rule.scope in ("global", "opaque", "stats")
+    inside, outside = places_for(rule.scope, role) if has_object else ("near", AREA_OUT.get(role, "near"))
+    if role in (Role.RESIDENT, Role.UNIT_HANDLER, Role.PROPERTY_COMPANY) and not has_object:
+        outside = "far"  # near holds the resident's own report, the handler's unit's event, the company's building
+    verb = "post" if rule.reads else "get"
+    if inside is not None and not rule.post:
+        place = m.places[inside]
+        target = fill(path, values_for(rule, place))
+        resp = send(verb, target, data_for(rule, place, user))
+        report.requests += 1
+        body = body_of(resp)
+        report.check(
+            expect_in_scope(rule, role, resp.status_code), f"{role} in scope {label} {target}: {resp.status_code}"
+        )
+        report.check(resp.status_code < 500, f"{role} {label} {target}: server error")
+        if resp.status_code == 200:
+            if outside is not None and not has_object:
+                leaked = shown(m.places[outside].secrets(), body)
+                report.check(not leaked, f"{role} {label} {target} shows out-of-scope {leaked}")
+            if clearance is not None:
+                report.masking_checked += 1
+                revealed = revealed_values(rule, place, user)
+                leaked = masked_but_shown(user, m.places, body, revealed)
+                report.check(not leaked, f"{role} {label} {target} shows masked values in clear: {leaked}")
+                missing = [v for v in revealed if not shown([v], body)]
+                report.check(not missing, f"{role} {label} {target} does not reveal {missing}")
+        else:
+            report.check(not refused_shows(rule, body), f"{role} refused {label} {target} shows an answer")
+    if outside is not None and has_object:
+        place = m.places[outside]
+        target = fill(path, values_for(rule, place))
+        resp = send("post" if rule.post or rule.reads else "get", target, data_for(rule, place, user))
+        report.requests += 1
+        body = body_of(resp)
+        report.check(not refused_shows(rule, body), f"{role} out of scope {label} {target} shows an answer")
+        status = resp.status_code
+        if rule.post and status == 422:  # refused before any lookup: as long as a missing object gets the same
+            missing = send("post", fill(path, {**rule.fixed, **{k: MISSING.get(k, 999999) for k in rule.obj}}), None)
+            report.requests += 1
+            status = 404 if missing.status_code == 422 else status
+        report.check(status in REFUSALS, f"{role} out of scope {label} {target}: {resp.status_code}")
+        leaked = shown(m.places[outside].secrets(), body)
+        report.check(not leaked, f"{role} out of scope {label} {target} shows {leaked}")
+
+
+def refused_shows(rule: Rule, body: str) -> list[str]:
+    return [s for s in rule.refused_shows if s in body]
+
+
+def page_rules() -> Iterator[tuple[str, Rule | None]]:
+    for route, pattern in url_patterns():
+        if getattr(pattern.callback, "__module__", "") == "ninja.operation":
+            continue  # an API operation: checked from the OpenAPI document
+        if route.startswith(ADMIN_SITE):
+            continue
+        yield route, PAGES.get(route)
+
+
+def test_every_page_has_an_authorization_rule():
+    missing = [route for route, rule in page_rules() if rule is None]
+    assert not missing, f"new page without an authorization rule: {missing}"
+    stale = set(PAGES) - {route for route, _ in page_rules()}
+    assert not stale, f"rules for pages that no longer exist: {stale}"
+
+
+def operations() -> list[tuple[str, str]]:
+    schema = Client().get("/api/openapi.json").json()
+    return [
+        (method.upper(), "/api" + path if not path.startswith("/api") else path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+    ]
+
+
+@pytest.mark.django_db
+def test_every_api_operation_has_an_authorization_rule():
+    found = {f"{method} {path}" for method, path in operations()}
+    missing = sorted(found - set(OPERATIONS))
+    assert not missing, f"new API operation without an authorization rule: {missing}"
+    assert not set(OPERATIONS) - found, f"rules for operations that no longer exist: {set(OPERATIONS) - found}"
+
+
+def test_pages_for_every_role_show_only_what_is_in_scope(matrix: Matrix):
+    report = Report()
+    rules = [(route, rule) for route, rule in page_rules() if rule is not None]
+    for role, persona in matrix.personas.items():
+        client = client_for(persona)
+
+        def send(method: str, path: str, data: dict[str, Any] | None = None, client: Client = client):
+            return getattr(client, method)(path, data or {})
+
+        for route, rule in rules:
+            probe(report, matrix, role, client, route, rule, route, send)
+    assert not report.problems, "\n".join(report.problems)
+    assert report.requests > 500
+
+
+def test_the_admin_site_is_for_superusers_only(matrix: Matrix):
+    """No persona is a superuser: every admin URL refuses them all, and shows nothing of an object."""
+    report = Report()
+    near = matrix.places["near"]
+    for role in (Role.ADMIN, Role.COMMUNITY_STAFF, "anonymous"):
+        client = client_for(matrix.personas[role])
+        for route, _ in url_patterns():
+            if not route.startswith(ADMIN_SITE):
+                continue
+            target = fill(route, AdminValues(object_id=near.person.pk, app_label="registry"))
+            resp = client.get(target)
+            report.requests += 1
+            allowed = (200, 302) if route == "admin/login/" else (302, 404)
+            report.check(resp.status_code in allowed, f"{role} admin {target}: {resp.status_code}")
+            report.check(not shown(near.secrets(), body_of(resp)), f"{role} admin {target} shows a record")
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_api_operations_for_every_role_show_only_what_is_in_scope(matrix: Matrix):
+    report = Report()
+    ops = operations()
+    rules = {name: OPERATIONS.get(name) for name in (f"{m} {p}" for m, p in ops)}
+    for role, persona in matrix.personas.items():
+        key = token_for(persona) if persona is not None else None
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = Client(headers=headers, raise_request_exception=False)
+
+        for name, rule in rules.items():
+            if rule is None:
+                continue
+            method, path = name.split(" ", 1)
+            route = path.replace("{", "<").replace("}", ">")
+            verb = method.lower()
+
+            def send_op(how: str, target: str, data: dict | None = None, verb: str = verb, client: Client = client):
+                if verb == "get":
+                    return client.get(target, data or {})
+                return getattr(client, verb)(target, data or {}, content_type="application/json")
+
+            probe(report, matrix, role, client, name, rule, route, send_op)
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_another_accounts_grant_is_refused(matrix: Matrix):
+    """The acting-grant switch takes only the user's own grants: another account's grant over the far community is
+    refused and widens nothing; the user's own such grant does."""
+    w = matrix.world
+    far = matrix.places["far"].person
+    desk = client_for(w.community_staff)
+    theirs = grants.add_grant(w.community_staff_c3, role=Role.COMMUNITY_STAFF, region=w.c3, by=w.admin)
+    desk.post("/access/grant/", {"grant": theirs.pk, "next": "/registry/"})
+    resp = desk.get(f"/registry/people/{far.pk}/")
+    assert resp.status_code == 404
+    assert not shown([far.name, far.phone, far.id_number], body_of(resp))
+    mine = grants.add_grant(w.community_staff, role=Role.COMMUNITY_STAFF, region=w.c3, by=w.admin)
+    desk.post("/access/grant/", {"grant": mine.pk, "next": "/registry/"})
+    assert desk.get(f"/registry/people/{far.pk}/").status_code == 200
