@@ -23,7 +23,7 @@ from pathlib import Path
 from figures import Figure, table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("locate", "events", "http", "registry")
+BENCHES = ("locate", "events", "http", "registry", "alerts")
 DEFAULT_PG_URL = os.environ.get("SHEQU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h7bench")
 
 
@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="import only this many of the people through import_file, bulk-load the rest (default: all)",
     )
     p.add_argument("--queries", type=int, help="search queries per kind and user (default 300, quick 20)")
+    p.add_argument(
+        "--recipients", type=int, help="residents a district-wide alert goes to (default 1,000,000, quick 300)"
+    )
+    p.add_argument("--senders", type=int, default=2, help="send_deliveries worker processes for the alert (default 2)")
+    p.add_argument("--send-seconds", type=float, help="stop sending the alert after this long (default: all of it)")
     p.add_argument(
         "--only",
         default=",".join(BENCHES),
@@ -67,6 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "scale": ("full", "tiny"),
         "people": (1_000_000, 2000),
         "queries": (300, 20),
+        "recipients": (1_000_000, 300),
     }
     for name, (full, quick) in defaults.items():
         if getattr(args, name) is None:
@@ -155,6 +161,23 @@ def worker(args: argparse.Namespace) -> int:
         skips += registry.skips
         latencies += [latency.to_dict() for latency in registry.latencies]
         extra["registry"] = registry.context
+    if "alerts" in args.benches:
+        import bench_alerts
+
+        say(f"alerts: a district-wide alert to {args.recipients:,} residents, {args.senders} send_deliveries workers")
+        alerts = bench_alerts.run(
+            backend,
+            world,
+            recipients=args.recipients,
+            senders=args.senders,
+            send_seconds=args.send_seconds,
+            seed=args.seed + 4,
+            var_dir=args.var_dir,
+            say=say,
+        )
+        figures += alerts.figures
+        skips += alerts.skips
+        extra["alerts"] = alerts.context
 
     context = {
         "backend": backend,
@@ -206,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--events", str(args.events), "--points", str(args.points)]
             command += ["--seconds", str(args.seconds), "--scale", str(args.scale)]
             command += ["--people", str(args.people), "--queries", str(args.queries), "--only", ",".join(args.benches)]
+            command += ["--recipients", str(args.recipients), "--senders", str(args.senders)]
+            if args.send_seconds:
+                command += ["--send-seconds", str(args.send_seconds)]
             if args.import_rows:
                 command += ["--import-rows", str(args.import_rows)]
             started = time.perf_counter()
@@ -275,6 +301,12 @@ def summary(figures: list[Figure], contexts: list[dict], skips: list[str]) -> st
                 f"({ledger['bytes'] / 1e6:,.0f} MB CSV, made in {ledger['generate_seconds']} s) and the rest "
                 f"bulk-loaded; {ledger['planted_duplicates']:,} planted duplicates without an ID number: "
                 + ", ".join(f"{k} {v:,}" for k, v in ledger["variants"].items())
+            )
+        if sent := ctx.get("alerts", {}).get("delivery"):
+            lines.append(
+                f"  alert to {ctx['alerts']['population']['residents']:,} residents: {sent['messages']:,} messages "
+                f"through {sent['senders']} workers; approval -> first message {sent['approval_to_first_s']} s, "
+                f"-> last {sent['approval_to_last_s']} s"
             )
         lines.append(
             f"  machine: {ctx['cpus']} CPUs, 1-minute load average {ctx['load'][0]} before, {ctx['load'][1]} after"

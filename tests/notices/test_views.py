@@ -87,6 +87,20 @@ def test_compose_refuses_an_outside_region_and_lower_roles(world):
     assert client_for(world.grid_worker).get("/notices/new/").status_code == 404
 
 
+def test_the_audience_offers_only_tags_the_author_sees_in_clear(world):
+    """A notice to an L4 group (社区矫正) and its read counts per grid would tell who and how many are in it."""
+    from shequ.registry.models import Tag
+
+    html = client_for(world.community_staff).get("/notices/new/").content.decode()
+    l4 = Tag.objects.filter(sensitivity="L4", applies_to="person")
+    l3 = Tag.objects.filter(sensitivity="L3", applies_to="person")
+    assert l4.exists() and l3.exists()
+    assert all(t.name not in html for t in l4)
+    assert all(t.name in html for t in l3)
+    response = client_for(world.community_staff).post("/notices/new/", _form(world, audience_tags=[l4.first().pk]))
+    assert response.status_code == 200 and Notice.objects.count() == 0
+
+
 def test_publish_and_withdraw_from_the_detail_page(world):
     n = notice(world.community_staff, world.c1, publish=False)
     staff = client_for(world.community_staff)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shequ.access.models import User
-from shequ.access.scopes import regions_for
+from shequ.access.scopes import clearance, regions_for
 from shequ.registry.models import Tag, TagTarget
 
 from .actions import NoticeInput
@@ -55,7 +55,12 @@ class NoticeForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["regions"].queryset = regions_for(user).order_by("code")
-        self.fields["audience_tags"].queryset = Tag.objects.filter(active=True, applies_to=TagTarget.PERSON)
+        # Only tags the author sees in clear: a notice to 社区矫正 and its read counts per grid would tell an author
+        # below L4 who and how many are in that group.
+        clear = [f"L{level}" for level in range(1, clearance(user).clear + 1)]
+        self.fields["audience_tags"].queryset = Tag.objects.filter(
+            active=True, applies_to=TagTarget.PERSON, sensitivity__in=clear
+        )
 
     @staticmethod
     def initial_from(notice: Notice) -> dict:
