@@ -23,3 +23,9 @@ def test_a_page_query_with_nul_gets_a_plain_400(client):
 
 def test_ordinary_requests_pass(client):
     assert client.get("/login/?next=/").status_code == 200
+
+
+def test_a_nul_in_a_header_is_cleaned_and_the_request_served(client):
+    response = client.get("/login/", headers={"user-agent": "evil\x00agent", "accept": "text/html\x00"})
+    assert response.status_code == 200
+    assert "\x00" not in response.wsgi_request.META["HTTP_USER_AGENT"]

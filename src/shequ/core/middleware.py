@@ -1,5 +1,6 @@
 """Refuse NUL characters at the door: PostgreSQL cannot store them in text, so one in a query parameter or a JSON
-body would otherwise reach the database and end as a server error instead of a clear refusal."""
+body would otherwise reach the database and end as a server error instead of a clear refusal. Headers (a hostile
+user agent) are cleaned instead: they are not the user's input, and sign-in records (audit, lockout) store them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class RejectNul:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                request.META[key] = value.replace("\x00", "")
         if _has_nul(request):
             message = _("The request contains a NUL character, which is not allowed.")
             if request.path.startswith(API_PREFIXES):
