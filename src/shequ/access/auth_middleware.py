@@ -14,21 +14,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from shequ.core import clock
+from shequ.core.middleware import is_api
 
 from . import twofactor
 
 STARTED = "shequ_started"  # when the session signed in (epoch seconds)
 LAST_SEEN = "shequ_seen"  # the last request, to the minute
 SEEN_GRANULARITY = 60  # write the session at most once a minute, not on every request
-API_PREFIXES = ("/api/", "/open311/")
 # Requests a page makes on its own (the live alert stream, htmx polling marked with this header) are not the user
 # at work: they must not keep an unattended session alive.
 BACKGROUND_PATHS = ("/alerts/stream/",)
 BACKGROUND_HEADER = "X-Shequ-Background"
-
-
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIXES)
 
 
 def _login_url(request: HttpRequest, resident: bool) -> str:
@@ -66,7 +62,7 @@ class IdleSession:
         if idle or too_old:
             resident = not user.is_staff_role
             logout(request)
-            if _is_api(request):  # the API answers as for anyone not signed in
+            if is_api(request):  # the API answers as for anyone not signed in
                 return self.get_response(request)
             messages.warning(request, _("Your session has expired. Please log in again."))
             if request.headers.get("HX-Request"):
@@ -94,7 +90,7 @@ class TwoFactorRequired:
         if twofactor.session_needs_verification(request) and not request.path.startswith(OPEN_PREFIXES):
             if request.headers.get("Authorization") or request.headers.get("X-API-Key"):
                 return self.get_response(request)  # a token authenticates this request, not the session
-            if _is_api(request):
+            if is_api(request):
                 message = _("Enter your two-factor code first.")
                 return JsonResponse({"code": "two_factor_required", "message": message}, status=403)
             step = "access:verify" if twofactor.has_device(request.user) else "access:enrol"

@@ -31,7 +31,7 @@ from pywebpush import WebPushException, webpush
 
 from shequ import audit
 from shequ.access.models import User
-from shequ.core import clock
+from shequ.core import clock, keyfiles
 from shequ.core.errors import InvalidInput
 
 from .gateway import Message, SendError
@@ -58,18 +58,14 @@ def _load_key(configured: str, var_dir: str) -> Vapid02:
         if "BEGIN" in configured:
             return Vapid02.from_pem(configured.encode())
         return Vapid02.from_string(configured)
-    path = Path(var_dir) / KEY_FILE
-    try:
-        # O_EXCL: two processes starting at once do not both write a key; 0600 from the first byte.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return Vapid02.from_file(str(path))
-    vapid = Vapid02()
-    vapid.generate_keys()
-    with os.fdopen(fd, "wb") as f:
-        f.write(vapid.private_pem())
-    log.info("generated the VAPID key pair in %s", path)
-    return vapid
+    return Vapid02.from_pem(keyfiles.read_or_create(Path(var_dir) / KEY_FILE, _new_vapid_pem))
+
+
+def _new_vapid_pem() -> bytes:
+    fresh = Vapid02()
+    fresh.generate_keys()
+    log.info("generated the VAPID key pair under var/")
+    return fresh.private_pem()
 
 
 def vapid() -> Vapid02:

@@ -13,12 +13,11 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from shequ.core import clock
+from shequ.core.middleware import is_api
 
 from .chain import GENESIS, digest
 from .middleware import current_request
 from .models import Action, AuditEntry, AuditHead, Channel
-
-API_PREFIXES = ("/api/", "/open311/")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def _actor_of(request: HttpRequest) -> Any:
 def _channel_of(request: HttpRequest | None) -> str:
     if request is None:
         return Channel.COMMAND
-    return Channel.API if request.path.startswith(API_PREFIXES) else Channel.PAGE
+    return Channel.API if is_api(request) else Channel.PAGE
 
 
 def _plain(value: Any) -> Any:

@@ -38,6 +38,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from shequ.core import keyfiles
+
 VERSION = "e1"
 # Setting value -> the short name written in tokens.
 CIPHERS = {"sm4-gcm": "sm4", "aes-256-gcm": "aes"}
@@ -127,35 +129,22 @@ def _checked(keys: list[tuple[str, bytes]], origin: str) -> tuple[tuple[str, byt
     return tuple(keys)
 
 
-def _create_key_file(path: Path) -> None:
-    """Write a new key file with one data and one index key, readable by the owner only. Created under a temporary
-    name and linked into place, so two processes starting at once end up with the same keys (the loser reads the
-    winner's file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(
-            "# shequ encryption keys (docs/encryption.md). Never in the database; keep a copy apart from the\n"
-            "# backups: a lost data key loses what it encrypted. The first data line encrypts, the first index\n"
-            "# line indexes; the others only decrypt / are looked up.\n"
-            f"{new_key_line('data')}\n{new_key_line('index')}\n"
-        )
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
+def _new_key_file() -> bytes:
+    """A new key file with one data and one index key (written once by ``keyfiles.read_or_create``)."""
+    return (
+        "# shequ encryption keys (docs/encryption.md). Never in the database; keep a copy apart from the\n"
+        "# backups: a lost data key loses what it encrypted. The first data line encrypts, the first index\n"
+        "# line indexes; the others only decrypt / are looked up.\n"
+        f"{new_key_line('data')}\n{new_key_line('index')}\n"
+    ).encode()
 
 
 def _read_key_file(path: Path) -> dict[str, tuple[tuple[str, bytes], ...]]:
-    if not path.exists():
-        _create_key_file(path)
+    text = keyfiles.read_or_create(path, _new_key_file).decode()
     if path.stat().st_mode & 0o077:
         raise ImproperlyConfigured(f"{path}: the key file must be readable by its owner only (chmod 600)")
     found: dict[str, list[tuple[str, bytes]]] = {"data": [], "index": []}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

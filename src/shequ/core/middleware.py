@@ -13,6 +13,11 @@ from django.utils.translation import gettext as _
 API_PREFIXES = ("/api/", "/open311/")
 
 
+def is_api(request: HttpRequest) -> bool:
+    """A machine client's request (the API, Open311): answered in JSON, never redirected to a login page."""
+    return request.path.startswith(API_PREFIXES)
+
+
 def _has_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path:
         return True
@@ -33,7 +38,7 @@ class RejectNul:
                 request.META[key] = value.replace("\x00", "")
         if _has_nul(request):
             message = _("The request contains a NUL character, which is not allowed.")
-            if request.path.startswith(API_PREFIXES):
+            if is_api(request):
                 body = json.dumps({"code": "nul_character", "message": message}, ensure_ascii=False)
                 return HttpResponse(body, status=400, content_type="application/json")
             return HttpResponseBadRequest(message)

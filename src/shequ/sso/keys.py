@@ -6,12 +6,12 @@ into the database: whoever can read the database must not be able to sign ID tok
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shequ.core import keyfiles
 
 GENERATED_NAME = "oidc_private_key.pem"
 
@@ -33,19 +33,4 @@ def oidc_private_key(path: str, var_dir: Path) -> str:
             return Path(path).read_text()
         except OSError as e:
             raise RuntimeError(f"SHEQU_OIDC_PRIVATE_KEY_FILE {path!r} cannot be read: {e}") from e
-    target = var_dir / GENERATED_NAME
-    if not target.exists():
-        # Write a private temporary file, then link it into place: two processes starting together end up with
-        # the same key (the loser's link fails and it reads the winner's), and no one ever sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=var_dir, prefix=".oidc-key-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(_generate_pem())
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
-    return target.read_text()
+    return keyfiles.read_or_create(var_dir / GENERATED_NAME, _generate_pem).decode()
