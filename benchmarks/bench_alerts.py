@@ -78,6 +78,9 @@ def serve_sink(port_file: Path, key: str) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # The reply's headers and body are two writes; with Nagle on, the body waits for the client's delayed ACK
+        # (tens of ms) on a kept-alive connection. Gateways in production answer in one segment.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))

@@ -12,12 +12,13 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 
 from shequ.alerts import delivery, gateway
 from shequ.alerts.models import Delivery, DeliveryStatus, OutboxMessage
 from shequ.core import clock
 
-from .conftest import approved
+from .conftest import approved, building_at, resident_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,7 @@ class Gateway:
     url: str
     replies: list[int] = field(default_factory=list)
     received: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @pytest.fixture
@@ -38,11 +40,17 @@ def provider(settings) -> Iterator[Gateway]:
     state = Gateway(url="")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open, as providers' gateways do
+        disable_nagle_algorithm = True  # the reply's two writes go out at once (no delayed-ACK stall)
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
-            status = state.replies.pop(0) if state.replies else 200
-            payload = json.dumps({"id": f"p-{len(state.received)}"} if status == 200 else {"error": "busy"}).encode()
+            request = {"path": self.path, "headers": dict(self.headers), "body": body, "client": self.client_address}
+            with state.lock:
+                state.received.append(request)
+                number = len(state.received)
+                status = state.replies.pop(0) if state.replies else 200
+            payload = json.dumps({"id": f"p-{number}"} if status == 200 else {"error": "busy"}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -176,3 +184,82 @@ def test_an_unsigned_report_changes_nothing(client, provider, one_sms):
     assert response.status_code == 403
     one_sms.refresh_from_db()
     assert one_sms.status == DeliveryStatus.SENT
+
+
+def _bodies(provider: Gateway) -> list[dict]:
+    return [json.loads(r["body"]) for r in provider.received]
+
+
+def test_a_batch_goes_over_one_kept_alive_connection_and_each_row_keeps_its_own_id(
+    provider, world, staff_c1b, town, settings
+):
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 600  # batches of 50 (the gateway timeout is 5 s)
+    building = building_at(world.g1, 114.053, 22.545)
+    for n in range(60):
+        resident_in(building, phone=f"1390000{n:04d}")
+    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    delivery.fan_out(alert)
+    due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
+    assert due > delivery.CLAIM_BATCH  # more than one batch
+
+    assert delivery.send_due() == due
+    assert len(provider.received) == due
+    assert len({r["client"] for r in provider.received}) == 1  # one TCP connection for all of them
+    refs = dict(Delivery.objects.filter(alert=alert).exclude(provider_ref="").values_list("pk", "provider_ref"))
+    assert {int(body["ref"]): f"p-{n}" for n, body in enumerate(_bodies(provider), 1)} == refs
+    assert set(Delivery.objects.filter(pk__in=refs).values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_the_claim_batch_ends_well_inside_the_claim_timeout(settings):
+    settings.SHEQU_SMS_TIMEOUT = 10
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 600
+    assert delivery.claim_batch() == 30  # 30 sends timing out at 10 s each: 300 s, half the claim timeout
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 5
+    assert delivery.claim_batch() == 1
+
+
+def test_an_answer_or_report_that_came_in_during_the_batch_is_not_overwritten(one_sms):
+    [claimed] = delivery._claim(Delivery.objects.filter(pk=one_sms.pk), 1)
+    assert claimed.status == DeliveryStatus.SENDING
+    # The resident answered on another channel while the batch was still being sent.
+    Delivery.objects.filter(pk=one_sms.pk).update(status=DeliveryStatus.ACKNOWLEDGED)
+    delivery._record_sent({one_sms.pk: "p-77"})
+    one_sms.refresh_from_db()
+    assert (one_sms.status, one_sms.provider_ref) == (DeliveryStatus.ACKNOWLEDGED, "p-77")
+    assert one_sms.sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_every_message_exactly_once(provider, world, staff_c1b, town, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the in-memory SQLite test database cannot make a second writer wait")
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 100  # batches of 10: the workers interleave
+    # On commit the approval's task would send everything at once (the immediate backend): hold it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    building = building_at(world.g1, 114.053, 22.545)
+    for n in range(80):
+        resident_in(building, phone=f"1390000{n:04d}")
+    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    delivery.fan_out(alert)
+    due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
+    start, sent, errors = threading.Barrier(2), [], []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            sent.append(delivery.send_due(limit=due))
+        except Exception as e:
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(sent) == due
+    refs = [body["ref"] for body in _bodies(provider)]
+    assert len(refs) == len(set(refs)) == due
+    assert Delivery.objects.filter(alert=alert, status=DeliveryStatus.SENT).count() == due

@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
+import threading
 from dataclasses import dataclass
 
+import requests
 from django.conf import settings
 from django.core.mail import send_mail
 
@@ -63,6 +63,18 @@ def sms_key() -> str:
     return settings.SHEQU_SMS_KEY
 
 
+# One connection pool per thread, kept across messages: a new TCP (and TLS) connection a message was a large part
+# of each send. ``requests.Session`` is not documented as thread-safe, hence one per thread.
+_sessions = threading.local()
+
+
+def _session() -> requests.Session:
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = requests.Session()
+    return session
+
+
 def send_http(message: Message, *, url: str, key: str, timeout: float) -> str:
     """One POST to the gateway; returns the provider's id. 5xx and network errors may be retried, 4xx not."""
     body = json.dumps(
@@ -75,21 +87,16 @@ def send_http(message: Message, *, url: str, key: str, timeout: float) -> str:
         },
         ensure_ascii=False,
     ).encode()
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(body, key)},
-    )
+    headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(body, key)}
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as e:
-        raise SendError(f"HTTP {e.code}", permanent=400 <= e.code < 500 and e.code != 429) from None
-    except (urllib.error.URLError, OSError) as e:
-        raise SendError(f"network: {getattr(e, 'reason', e)}") from None
+        response = _session().post(url, data=body, headers=headers, timeout=timeout)
+    except requests.RequestException as e:
+        raise SendError(f"network: {e}") from None
+    if response.status_code >= 400:
+        code = response.status_code
+        raise SendError(f"HTTP {code}", permanent=400 <= code < 500 and code != 429)
     try:
-        return str(json.loads(raw or b"{}").get("id", ""))[:100]
+        return str(json.loads(response.content or b"{}").get("id", ""))[:100]
     except (ValueError, AttributeError):
         return ""
 
