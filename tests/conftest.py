@@ -16,6 +16,13 @@ if os.environ.get("CI") == "true":
     hypothesis_settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A page in a browser tests the page; the database under it is the same code on either engine.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.one_engine)
+
+
 @pytest.fixture
 def world(db) -> World:
     w = build_world()

@@ -53,6 +53,7 @@ from shequ.registry import actions as registry
 from shequ.registry import merging
 from shequ.registry.models import (
     CodeTable,
+    Employment,
     Household,
     ImportBatch,
     LedgerSource,
@@ -64,6 +65,9 @@ from shequ.registry.models import (
 from shequ.registry.seed import seed as seed_dictionary
 from tests.registry.ids import make_id
 from tests.world import World, square, token_for, user
+
+# Rules of who may see what, the same on either engine: the PostgreSQL pass leaves it out (Makefile).
+pytestmark = pytest.mark.one_engine
 
 # The smallest valid PNG: a 1x1 transparent pixel.
 PNG = bytes.fromhex(
@@ -204,6 +208,8 @@ PAGES: dict[str, Rule] = {
     "registry/people/<int:pk>/reveal/": Rule("revealers", obj={"pk": "person.pk"}, body=reveal_form, reads=True),
     "registry/organizations/": R("records"),
     "registry/organizations/<int:pk>/": R("records", pk="organization.pk"),
+    "registry/people/<int:pk>/employments/new/": Rule("managers", obj={"pk": "person.pk"}),
+    "registry/employments/<int:pk>/end/": Rule("managers", obj={"pk": "employment.pk"}),  # GET: the confirmation
     "registry/imports/": R("managers"),
     "registry/imports/uploads/<str:sha256>/": Rule("nobody", fixed={"sha256": "0" * 64}, scope="opaque"),
     "registry/imports/jobs/<str:job>/": Rule("nobody", fixed={"job": "0" * 32}, scope="opaque"),
@@ -324,6 +330,8 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/registry/people": Rule("nobody", post=True),
     "GET /api/registry/people/{id}": R("record_api", id="person.pk"),
     "PATCH /api/registry/people/{id}": Rule("nobody", obj={"id": "person.pk"}, post=True),
+    "POST /api/registry/people/{id}/employments": Rule("nobody", obj={"id": "person.pk"}, post=True),
+    "POST /api/registry/employments/{id}/end": Rule("nobody", obj={"id": "employment.pk"}, post=True),
     "GET /api/registry/households/{id}": R("record_api", id="household.pk"),
     "GET /api/registry/dwellings/{id}": R("record_api", id="dwelling.pk"),
     "GET /api/registry/buildings/{id}": R("record_api", id="building.pk"),
@@ -362,6 +370,7 @@ class Place:
     household: Household
     person: Person
     organization: Organization
+    employment: Employment
     event: Event
     photo: EventPhoto
     task: CollectionTask
@@ -424,6 +433,7 @@ def plant(name: str, grid: Region, *, desk: User, worker: User, reporter: User, 
     household = registry.create_household(dwelling, number=f"H{seq}", head=person, by=None, source=registry.MANUAL)
     shop = Dwelling.objects.create(building=dwelling.building, floor=1, room=f"S{seq}", use="shop")
     organization = registry.create_organization(by=None, source=registry.MANUAL, name=org_name, premises=shop)
+    employment = registry.employ(person, organization, since=date(2021, 1, 1), by=None, source=registry.MANUAL)
     twin, _ = _person(grid, person_name + "甲", phone=phone)
     folded, _ = _person(grid, person_name + "乙", phone=phone)
     first, second = sorted([person, twin], key=lambda p: p.pk)
@@ -459,6 +469,7 @@ def plant(name: str, grid: Region, *, desk: User, worker: User, reporter: User, 
         household=household,
         person=person,
         organization=organization,
+        employment=employment,
         event=event,
         photo=event.photos.first(),
         task=task,

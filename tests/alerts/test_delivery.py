@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -13,6 +13,7 @@ from shequ.alerts import actions, delivery
 from shequ.alerts.models import Alert, Delivery, DeliveryChannel, DeliveryStatus, OutboxMessage
 from shequ.core import clock
 from shequ.core.errors import PermissionDenied
+from shequ.registry import actions as registry
 
 from .conftest import approved, draft
 
@@ -56,6 +57,16 @@ def test_it_fans_out_one_row_per_recipient_and_channel(world, staff_c1b, town):
     }
     alert.refresh_from_db()
     assert alert.fanned_out_at is not None
+
+
+def test_someone_working_in_the_area_gets_the_alert_under_the_workplaces_grid(world, staff_c1b, town):
+    registry.employ(town.outside, town.shop, since=date(2024, 1, 1), by=None, source=registry.MANUAL)
+    alert = _c1_alert(world, staff_c1b)
+    assert alert.target_workers == 1
+    assert delivery.fan_out(alert) == 8
+    row = Delivery.objects.get(alert=alert, person=town.outside)
+    assert (row.channel, row.address, row.grid_code) == ("sms", "13800000005", world.g1.code)
+    assert delivery.fan_out(alert) == 0  # idempotent for workers too
 
 
 def test_running_fan_out_twice_adds_nothing_and_sends_nothing_twice(world, staff_c1b, town):

@@ -94,7 +94,7 @@ def test_counts_dwellings_residents_organisations_and_distinct_contacts(world):
     organization_in(b, phone="075512345678")
     resident_in(building_at(world.g3, 114.055, 22.555), phone="13800000009")  # elsewhere
     counts = targeting.resolve(Area(codes=(world.c1.code,))).counts()
-    assert counts == targeting.Counts(dwellings=5, residents=3, organizations=2, contacts=3)
+    assert counts == targeting.Counts(dwellings=5, residents=3, workers=0, organizations=2, contacts=3)
 
 
 def test_people_who_moved_out_are_not_targeted(world):
@@ -104,6 +104,25 @@ def test_people_who_moved_out_are_not_targeted(world):
     residence = Residence.objects.get(person=leaves)
     registry.move_out(residence, until=date(2021, 1, 1), by=None, source=registry.MANUAL)
     assert _residents(Area(codes=(world.g1.code,))) == {stays.pk}
+
+
+def test_people_who_work_in_the_area_and_live_elsewhere_are_reached_while_employed(world):
+    b = building_at(world.g1, 114.052, 22.545)
+    shop = organization_in(b)
+    local = resident_in(b, phone="13800000001")
+    commuter = resident_in(building_at(world.g3, 114.055, 22.555), phone="13800000009")  # lives in C3
+    former = resident_in(building_at(world.g3, 114.056, 22.556), phone="13800000010")
+    for person in (local, commuter, former):
+        registry.employ(person, shop, since=date(2022, 1, 1), by=None, source=registry.MANUAL)
+    registry.leave_employment(former.employments.get(), until=date(2023, 1, 1), by=None, source=registry.MANUAL)
+    target = targeting.resolve(Area(codes=(world.c1.code,)))
+    assert set(target.workers.values_list("pk", flat=True)) == {commuter.pk}  # the local is a resident already
+    counts = target.counts()
+    assert (counts.residents, counts.workers, counts.contacts) == (1, 1, 2)
+    # Not where they live: an alert over C3 reaches the commuter as a resident, not as a worker.
+    elsewhere = targeting.resolve(Area(codes=(world.c3.code,)))
+    assert commuter.pk in set(elsewhere.residents.values_list("pk", flat=True))
+    assert not elsewhere.workers.exists()
 
 
 def test_the_alert_stores_its_counts_and_its_covering_area_code(world):

@@ -4,7 +4,16 @@ from shequ.access.models import Unit, User
 from shequ.demo.generator import load
 from shequ.events.models import Duty, Event, EventSequence, TimelineEntry
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
-from shequ.registry.models import Change, Household, Organization, OrganizationTag, Person, PersonTag, Residence
+from shequ.registry.models import (
+    Change,
+    Employment,
+    Household,
+    Organization,
+    OrganizationTag,
+    Person,
+    PersonTag,
+    Residence,
+)
 
 from .conftest import NOW
 
@@ -53,6 +62,11 @@ def snapshot() -> dict:
         "organization_tags": list(
             OrganizationTag.objects.order_by("pk").values_list("organization__name", "tag__code", "since")
         ),
+        "employments": list(
+            Employment.objects.order_by("pk").values_list(
+                "person__name", "organization__name", "position", "start", "end"
+            )
+        ),
         "changes": Change.objects.count(),
         "timeline": list(
             TimelineEntry.objects.order_by("event__code", "at", "id").values_list("event__code", "action", "at")
@@ -66,6 +80,7 @@ def wipe() -> None:
     PersonTag.objects.all().delete()
     OrganizationTag.objects.all().delete()
     Residence.objects.all().delete()
+    Employment.objects.all().delete()
     Household.objects.all().delete()
     Person.objects.all().delete()
     Organization.objects.all().delete()
@@ -88,7 +103,7 @@ def test_it_builds_the_same_district_people_and_events_from_the_same_seed(db):
     load(seed=3, scale="tiny", events=25, now=NOW)
     assert snapshot() == first
     assert len(first["events"]) == 25 and len(first["regions"]) == 18
-    assert len(first["people"]) > 1000 and len(first["organizations"]) > 50
+    assert len(first["people"]) > 1000 and len(first["organizations"]) > 50 and first["employments"]
 
 
 def test_it_builds_a_different_district_from_another_seed(db):

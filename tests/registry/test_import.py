@@ -9,14 +9,15 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
+from shequ.core import clock
 from shequ.core.errors import InvalidInput
 from shequ.registry import actions
 from shequ.registry.actions import MANUAL
 from shequ.registry.importing import import_file, read_file
-from shequ.registry.models import Change, ImportBatch, ImportRejection, LedgerSource, Person
+from shequ.registry.models import Change, Employment, ImportBatch, ImportRejection, LedgerSource, Person
 from shequ.registry.queries import people_with_id_number
 
-from .ids import make_id
+from .ids import make_credit_code, make_id
 
 ZHANG = make_id(date(1950, 3, 8), seq=231)  # male
 LI = make_id(date(1988, 11, 2), seq=442)  # female
@@ -233,3 +234,66 @@ def test_it_runs_as_a_command_and_exits_1_on_rejections(world, tmp_path, capsys)
     assert state() == ((), 0)
     call_command("import_ledger", str(write_csv(tmp_path / "ok.csv", [ROWS[0]])), "--source", "公安台账")
     assert Person.objects.get().id_number == ZHANG
+
+
+# --- where the imported people work ----------------------------------------------------------------------------
+
+WORK_HEADERS = [*HEADERS, "工作单位统一社会信用代码"]
+
+
+def test_a_workplace_column_opens_employments_at_the_organisations_holding_the_codes(world, source, tmp_path):
+    shop_code, firm_code = make_credit_code(), make_credit_code("91440300MA5DYYYY2")
+    shop = actions.create_organization(by=None, source=MANUAL, name="阳光超市", credit_code=shop_code)
+    firm = actions.create_organization(by=None, source=MANUAL, name="星河科技", credit_code=firm_code)
+    known = actions.create_person(by=None, source=MANUAL, name="张建国", id_number=ZHANG, phone="13800138000")
+    actions.employ(known, firm, since=date(2020, 1, 1), by=None, source=MANUAL)
+    rows = [
+        ["张建国", ZHANG, "13800138000", "", "", "", firm_code],  # already works there: nothing new
+        ["李秀英", LI, "", "", "", "", shop_code.lower()],  # a new person, a code in lower case
+        ["王强", WANG, "", "", "", "", ""],  # no workplace
+    ]
+    path = write_csv(tmp_path / "work.csv", rows, headers=WORK_HEADERS)
+    preview = import_file(path, source=source, by=world.community_staff, dry_run=True, mapping=MAPPING)
+    source.refresh_from_db()
+    assert source.mapping["工作单位统一社会信用代码"] == "employment.organization"  # mapped by its name
+    assert (preview.created, preview.unchanged, preview.rejected) == (2, 1, 0)
+    assert Employment.objects.count() == 1
+    report = import_file(path, source=source, by=world.community_staff, dry_run=False)
+    assert report.ok and Employment.objects.count() == 2
+    li = people_with_id_number(LI).get()
+    job = Employment.objects.get(person=li)
+    assert (job.organization, job.start, job.end) == (shop, clock.now().date(), None)
+    logged = Change.objects.filter(record_type="employment", record_id=job.pk)
+    assert set(logged.values_list("field", "source_kind", "source_ref")) == {
+        ("person", "import", str(report.batch.pk)),
+        ("organization", "import", str(report.batch.pk)),
+        ("start", "import", str(report.batch.pk)),
+    }
+    # The same people again, Zhang now also at the shop: only that employment is new, and his row is an update.
+    zhang_again = [["张建国", ZHANG, "13800138000", "", "", "", shop_code]]
+    again = write_csv(tmp_path / "again.csv", zhang_again, headers=WORK_HEADERS)
+    second = import_file(again, source=source, by=world.community_staff, dry_run=False)
+    assert (second.updated, second.unchanged) == (1, 0)
+    assert set(Employment.objects.filter(person=known).values_list("organization", flat=True)) == {shop.pk, firm.pk}
+
+
+def test_an_unknown_or_invalid_workplace_code_rejects_the_row_and_writes_nothing(world, source, tmp_path):
+    unknown = make_credit_code("91440300MA5DWWWW3")
+    bad = unknown[:17] + ("0" if unknown[17] != "0" else "1")
+    rows = [[*ROWS[0], ""], ["李秀英", LI, "", "", "", "", unknown], ["王强", WANG, "", "", "", "", bad]]
+    path = write_csv(tmp_path / "unknown.csv", rows, headers=WORK_HEADERS)
+    report = import_file(path, source=source, by=world.community_staff, dry_run=False, mapping=MAPPING)
+    assert (report.ok, report.rejected) == (False, 2)
+    assert state() == ((), 0) and Employment.objects.count() == 0
+    faults = {r.row: r for r in ImportRejection.objects.all()}
+    assert (faults[3].column, faults[3].value) == ("工作单位统一社会信用代码", unknown)
+    assert faults[3].code == "workplace_unknown"
+    assert unknown in faults[3].reason and "基础数据中没有" in faults[3].reason
+    assert faults[4].code == "credit_code_check_digit"
+
+
+def test_a_column_headed_workplace_is_not_taken_for_the_credit_code(world, source, tmp_path):
+    """A ledger's 工作单位 column usually holds a name: it is left unmapped, not read as a credit code."""
+    path = write_csv(tmp_path / "names.csv", [[*ROWS[0], "阳光超市"]], headers=[*HEADERS, "工作单位"])
+    report = import_file(path, source=source, by=world.community_staff, dry_run=False, mapping=MAPPING)
+    assert (report.ok, report.created, report.unmapped) == (True, 1, ["工作单位"])

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.core.errors import InvalidInput, InvalidTransition
-from shequ.registry import actions, merging
+from shequ.registry import actions, merging, queries
 from shequ.registry.actions import MANUAL
 from shequ.registry.models import (
     Change,
+    Employment,
     Household,
     MatchCandidate,
     Merge,
@@ -44,6 +45,11 @@ def state(*people: Person) -> tuple:
         ),
         tuple(PersonTag.objects.filter(person__in=pks).order_by("pk").values_list("pk", "person", "tag", "until")),
         tuple(Household.objects.filter(head__in=pks).order_by("pk").values_list("pk", "head")),
+        tuple(
+            Employment.objects.filter(pk__in=Employment.objects.filter(person__in=pks).values("pk"))
+            .order_by("pk")
+            .values_list("pk", "person", "organization", "start", "end")
+        ),
     )
 
 
@@ -220,6 +226,7 @@ records = st.fixed_dictionaries(
         "homes": st.lists(st.integers(0, 2), max_size=2, unique=True),
         "tags": st.lists(st.sampled_from(["elderly_alone", "low_income"]), max_size=2, unique=True),
         "head": st.booleans(),
+        "jobs": st.lists(st.integers(0, 1), max_size=2, unique=True),
     }
 )
 
@@ -234,6 +241,7 @@ records = st.fixed_dictionaries(
 def test_it_round_trips_any_merge_through_unmerge(world, homes, left, right, with_id, choices):
     dwellings = [homes.g1_a, homes.g1_b, homes.g2_a]
     with transaction.atomic():
+        workplaces = [actions.create_organization(by=None, source=MANUAL, name=n) for n in ("甲公司", "乙商店")]
         people = []
         for side, spec in (("kept", left), ("merged", right)):
             fields = {f: spec[f] for f in FIELDS if f != "note"} | {"note": spec["note"], "birth_date": spec["born"]}
@@ -247,6 +255,8 @@ def test_it_round_trips_any_merge_through_unmerge(world, homes, left, right, wit
                 actions.tag(p, code, since=date(2019, 1, 1), by=None, source=MANUAL)
             if spec["head"]:
                 actions.create_household(dwellings[0], head=p, by=None, source=MANUAL)
+            for i in spec["jobs"]:
+                actions.employ(p, workplaces[i], since=date(2019, 1, 1), by=None, source=MANUAL)
             people.append(p)
         kept, merged = people
         before = state(kept, merged)
@@ -273,3 +283,57 @@ def test_it_refuses_to_unmerge_after_a_moved_residence_ended(world, homes, pair)
         merging.unmerge(record, by=None)
     assert "迁出" in refused.value.message
     assert Person.objects.get(pk=merged.pk).merged_into == kept
+
+
+def test_open_employments_move_to_the_kept_record_and_come_back_on_unmerge(world, homes, pair):
+    kept, merged, _household = pair
+    shop = actions.create_organization(by=None, source=MANUAL, name="阳光超市")
+    firm = actions.create_organization(by=None, source=MANUAL, name="星河科技有限公司")
+    old = actions.create_organization(by=None, source=MANUAL, name="旧单位")
+    moving = actions.employ(merged, shop, since=date(2022, 3, 1), position="店员", by=None, source=MANUAL)
+    both_kept = actions.employ(kept, firm, since=date(2020, 1, 1), by=None, source=MANUAL)
+    both_merged = actions.employ(merged, firm, since=date(2021, 6, 1), by=None, source=MANUAL)
+    left = actions.employ(merged, old, since=date(2015, 1, 1), by=None, source=MANUAL)
+    actions.leave_employment(left, until=date(2019, 12, 31), by=None, source=MANUAL)
+    before = state(kept, merged)
+    record = merging.merge(kept, merged, by=world.community_staff)
+    # the open one moves; the one at an organisation the kept record works at already ends; the ended one stays
+    assert Employment.objects.get(pk=moving.pk).person == kept
+    assert Employment.objects.get(pk=both_merged.pk).end is not None
+    assert Employment.objects.get(pk=both_kept.pk).end is None
+    assert Employment.objects.get(pk=left.pk).person == merged
+    assert record.moved["employments"] == [moving.pk]
+    assert [pk for pk, _end in record.moved["employments_closed"]] == [both_merged.pk]
+    logged = Change.objects.filter(record_type="employment", actor=world.community_staff)
+    assert set(logged.values_list("record_id", "field")) == {(moving.pk, "person"), (both_merged.pk, "end")}
+    assert set(queries.current_employments().filter(person=kept).values_list("organization", flat=True)) == {
+        shop.pk,
+        firm.pk,
+    }
+    merging.unmerge(record, by=world.street_dispatcher)
+    assert state(kept, merged) == before
+    back = Change.objects.filter(record_type="employment", actor=world.street_dispatcher)
+    assert set(back.values_list("record_id", "field")) == {(moving.pk, "person"), (both_merged.pk, "end")}
+
+
+def test_it_refuses_to_unmerge_after_a_moved_employment_ended(world, pair):
+    kept, merged, _household = pair
+    shop = actions.create_organization(by=None, source=MANUAL, name="阳光超市")
+    actions.employ(merged, shop, since=date(2022, 3, 1), by=None, source=MANUAL)
+    record = merging.merge(kept, merged, by=None)
+    moved = Employment.objects.get(pk=record.moved["employments"][0])
+    actions.leave_employment(moved, until=date(2030, 1, 1), by=None, source=MANUAL)
+    with pytest.raises(InvalidTransition) as refused:
+        merging.unmerge(record, by=None)
+    assert "从业关系" in refused.value.message
+    assert Person.objects.get(pk=merged.pk).merged_into == kept
+
+
+def test_a_merge_recorded_before_employments_existed_still_undoes(world, pair):
+    kept, merged, _household = pair
+    record = merging.merge(kept, merged, by=None)
+    for key in ("employments", "employment_ends", "employments_closed"):
+        record.moved.pop(key)
+    record.save(update_fields=["moved"])  # through save(): the snapshots are sealed as they are written
+    merging.unmerge(Merge.objects.get(pk=record.pk), by=None)
+    assert Person.objects.get(pk=merged.pk).merged_into is None

@@ -8,6 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from shequ.access.masking import mask_id_number
+from shequ.registry import actions
+from shequ.registry.actions import MANUAL
 from shequ.registry.models import Change, Person, Residence
 from tests.api.conftest import ApiClient, assert_error
 from tests.world import token_for
@@ -208,7 +210,8 @@ def test_generated_requests_never_get_a_server_error(world, town):
     from tests.api.test_schemathesis import connection_kept
 
     key = token_for(world.community_staff)
-    ids = [town.zhang.pk, town.household.pk, town.homes.g1_a.pk, town.homes.g1_a.building_id, town.shop.pk]
+    job = actions.employ(town.li, town.shop, since=date(2024, 1, 1), by=None, source=MANUAL)
+    ids = [town.zhang.pk, town.household.pk, town.homes.g1_a.pk, town.homes.g1_a.building_id, town.shop.pk, job.pk]
     with connection_kept():
         schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
         operations = [r.ok() for r in schema.get_all_operations() if r.ok().path.startswith("/api/registry")]

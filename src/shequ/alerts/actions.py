@@ -239,6 +239,7 @@ def _count(alert: Alert) -> None:
     counts = targeting.resolve(targeting.Area.of(alert)).counts()
     alert.target_dwellings = counts.dwellings
     alert.target_residents = counts.residents
+    alert.target_workers = counts.workers
     alert.target_organizations = counts.organizations
     alert.target_contacts = counts.contacts
     alert.targeted_at = clock.now()

@@ -223,6 +223,7 @@ class Alert(models.Model):
     targeted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
     target_dwellings = models.PositiveIntegerField(_("dwellings"), default=0)
     target_residents = models.PositiveIntegerField(_("residents"), default=0)
+    target_workers = models.PositiveIntegerField(_("people working there"), default=0)
     target_organizations = models.PositiveIntegerField(_("organisations"), default=0)
     target_contacts = models.PositiveIntegerField(_("contact points"), default=0)
 

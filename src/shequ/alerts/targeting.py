@@ -1,5 +1,5 @@
 """Who an alert reaches: its area through the geography to buildings, then through the base to dwellings,
-residents, organisations and their contact points.
+residents, people who work there (where the base knows their employment), organisations and their contact points.
 
 The area becomes one filter on buildings, built from at most three parts so the database does the rest:
 region-code prefixes (regions), the grids wholly inside a polygon or circle (their ids), and, for grids the shape
@@ -24,7 +24,7 @@ from shapely.geometry import Polygon, shape
 
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 from shequ.registry.models import Organization, Person
-from shequ.registry.queries import current_residences
+from shequ.registry.queries import current_employments, current_residences
 
 EARTH_KM_PER_DEGREE = math.pi / 180 * 6371.0088
 LEVEL_LENGTHS = (15, 12, 9, 6)
@@ -59,6 +59,7 @@ class Area:
 class Counts:
     dwellings: int
     residents: int
+    workers: int
     organizations: int
     contacts: int
 
@@ -191,18 +192,21 @@ class Target:
     buildings: QuerySet[Building]
     dwellings: QuerySet[Dwelling]
     residents: QuerySet[Person]
+    workers: QuerySet[Person]  # work at an organisation in the area and do not live there
     organizations: QuerySet[Organization]
 
     def contact_phones(self) -> QuerySet:
-        """Distinct phone numbers: residents' and organisations' contacts."""
+        """Distinct phone numbers: residents', workers' and organisations' contacts."""
         people = self.residents.exclude(phone="").order_by().values_list("phone", flat=True)
+        workers = self.workers.exclude(phone="").order_by().values_list("phone", flat=True)
         orgs = self.organizations.exclude(contact_phone="").order_by().values_list("contact_phone", flat=True)
-        return people.union(orgs)
+        return people.union(workers, orgs)
 
     def counts(self) -> Counts:
         return Counts(
             dwellings=self.dwellings.count(),
             residents=self.residents.count(),
+            workers=self.workers.count(),
             organizations=self.organizations.count(),
             contacts=self.contact_phones().count(),
         )
@@ -215,4 +219,8 @@ def resolve(area: Area) -> Target:
     living = current_residences().filter(dwelling__building_id__in=building_ids).values("person_id")
     residents = Person.objects.current().filter(pk__in=living)
     organizations = Organization.objects.filter(premises__building_id__in=building_ids)
-    return Target(buildings=buildings, dwellings=dwellings, residents=residents, organizations=organizations)
+    working = current_employments().filter(organization__in=organizations).values("person_id")
+    workers = Person.objects.current().filter(pk__in=working).exclude(pk__in=living)
+    return Target(
+        buildings=buildings, dwellings=dwellings, residents=residents, workers=workers, organizations=organizations
+    )

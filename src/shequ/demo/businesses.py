@@ -76,6 +76,7 @@ NGO_NAMES = ("社会工作服务中心", "长者服务中心", "青少年服务�
 @dataclass
 class OrganisationsSummary:
     organizations: int = 0
+    employments: int = 0  # current ones, of people who live in another grid (``workplaces``)
     by_type: dict[str, int] = field(default_factory=dict)
     tags: dict[str, int] = field(default_factory=dict)
 

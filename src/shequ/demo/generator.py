@@ -1,4 +1,5 @@
-"""The demo district, end to end: catalog, geography, organisation, people and organisations, events, ledgers.
+"""The demo district, end to end: catalog, geography, organisation, people and organisations (and who works
+where), events, ledgers.
 
 ``load()`` is what ``manage.py load_demo`` and the benchmarks call. Every phase
 runs in its own transaction and draws from its own random stream named after
@@ -31,6 +32,7 @@ from .organisation import OrganisationSummary, build_organisation
 from .residents import PeopleSummary, build_people, link_resident_accounts
 from .scales import SCALES, Scale
 from .simulation import Simulation
+from .workplaces import build_workplaces
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "events" / "data" / "catalog.json"
 
@@ -130,6 +132,7 @@ def load(
     def organizations() -> None:
         grids = summary.people.grids if summary.people and chosen.people_limit else None
         summary.organizations = build_organizations(seed=seed, today=now.date(), grids=grids)
+        summary.organizations.employments = build_workplaces(seed=seed, today=now.date())
 
     def sample_ledgers() -> None:
         assert ledgers is not None

@@ -1,9 +1,10 @@
 """Bulk writes of demo records with the history the registry's actions keep.
 
 People and organisations go through the registry's bulk path (``actions.bulk_save_people``/``_organizations``).
-There is no bulk path for households, residences and tags (one by one through ``actions`` takes minutes), so the
-demo inserts those in bulk with the Change rows the actions would write (one per non-empty logged field, from
-nothing, values as ``actions.dump`` renders them) through ``actions.insert_changes``, all with the demo's source.
+There is no bulk path for households, residences, employments and tags (one by one through ``actions`` takes
+minutes), so the demo inserts those in bulk with the Change rows the actions would write (one per non-empty logged
+field, from nothing, values as ``actions.dump`` renders them) through ``actions.insert_changes``, all with the demo's
+source.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ DEMO_SOURCE = Source(SourceKind.IMPORT, "demo")
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 
-# The fields each action logs when it creates a record (see registry.actions: move_in, create_household, tag).
+# The fields each action logs when it creates a record (see registry.actions: move_in, employ, create_household, tag).
 LOGGED = {
     "household": ("number", "head"),
     "residence": ("person", "dwelling", "household", "role", "start"),
+    "employment": ("person", "organization", "position", "start"),
     "person_tag": ("person", "tag", "since"),
     "organization_tag": ("organization", "tag", "since"),
 }

@@ -2,7 +2,7 @@
 
 Each one validates first, then writes in one transaction, and keeps one ``Change`` row per changed field with who,
 when and the source (import batch, collection task, API client, manual edit). A refused write changes nothing.
-Moving out and untagging set an end date: history is never deleted.
+Moving out, leaving an employment and untagging set an end date: history is never deleted.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from . import queries
 from .dictionary import CodeItem, Field, FieldType
 from .models import (
     Change,
+    Employment,
     Household,
     Organization,
     OrganizationTag,
@@ -299,6 +300,43 @@ def create_household(
     return household
 
 
+# --- where people work ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def employ(
+    person: Person, organization: Organization, *, since: date, position: str = "", by: User | None, source: Source
+) -> Employment:
+    """Open an employment: the person works at the organisation from ``since``. One open employment per pair."""
+    Person.objects.select_for_update().get(pk=person.pk)
+    if Employment.objects.filter(person=person, organization=organization, end__isnull=True).exists():
+        raise InvalidTransition(_("This person already works at this organization."), code="already_employed")
+    employment = Employment.objects.create(
+        person=person, organization=organization, position=position.strip()[:50], start=since
+    )
+    before = dict.fromkeys(["person", "organization", "position", "start"])
+    _record_changes(employment, "employment", before, by=by, source=source)
+    return employment
+
+
+@transaction.atomic
+def leave_employment(
+    employment: Employment, *, until: date | None = None, by: User | None, source: Source
+) -> Employment:
+    """Close an employment on ``until`` (today by default). The row stays: it is the organisation's history."""
+    locked = Employment.objects.select_for_update().get(pk=employment.pk)
+    if locked.end is not None:
+        raise InvalidTransition(_("This employment has already ended."), code="already_left")
+    end = until or clock.now().date()
+    if end < locked.start:
+        raise InvalidInput(_("Leaving cannot come before starting."), code="end_before_start", field="end")
+    locked.end = end
+    locked.save(update_fields=["end"])
+    _record_changes(locked, "employment", {"end": None}, by=by, source=source)
+    employment.end = end  # the caller's instance says what happened too, as move_out's does
+    return locked
+
+
 # --- tags -----------------------------------------------------------------------------------
 
 
@@ -470,6 +508,37 @@ def bulk_save(
         detail={"source": str(source.kind), "ref": source.ref, "created": len(created), "changed": len(changed)},
     )
     return written
+
+
+def bulk_employ(pairs: Iterable[tuple[int, int]], *, since: date, by: User | None, source: Source) -> int:
+    """Open employments ``(person id, organisation id)`` from ``since`` in bulk, for imports: the rows and Change rows
+    ``employ`` writes, a pair that already has an open employment left as it is. Returns how many were opened. The
+    caller holds the people locked (an import does), as ``employ`` locks its person."""
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return 0
+    held = set(
+        Employment.objects.filter(end__isnull=True, person_id__in={p for p, _o in wanted}).values_list(
+            "person_id", "organization_id"
+        )
+    )
+    rows = [Employment(person_id=p, organization_id=o, start=since) for p, o in wanted if (p, o) not in held]
+    created = Employment.objects.bulk_create(rows, batch_size=1000)
+    tail = (str(source.kind), source.ref, by.pk if by else None, clock.now())
+    insert_changes(
+        ("employment", e.pk, name, None, dump(value), *tail)
+        for e in created
+        for name, value in (("person", e.person_id), ("organization", e.organization_id), ("start", e.start))
+    )
+    if created:
+        audit.record(
+            "write",
+            actor=by,
+            target=Target("registry.employment", ""),
+            fields=["person", "organization", "start"],
+            detail={"source": str(source.kind), "ref": source.ref, "created": len(created)},
+        )
+    return len(created)
 
 
 def bulk_save_people(*, new: list[Person], changed: list[tuple[Person, dict[str, Any]]], **kwargs: Any) -> int:

@@ -6,6 +6,7 @@ from .models import (
     Change,
     CodeItem,
     CodeTable,
+    Employment,
     Field,
     Household,
     ImportBatch,
@@ -51,6 +52,12 @@ class ResidenceInline(admin.TabularInline):
     raw_id_fields = ["dwelling", "household"]
 
 
+class EmploymentInline(admin.TabularInline):
+    model = Employment
+    extra = 0
+    raw_id_fields = ["organization"]
+
+
 class PersonTagInline(admin.TabularInline):
     model = PersonTag
     extra = 0
@@ -74,7 +81,7 @@ class PersonAdmin(ReadOnlyAdmin):
     list_display = ["name", "id_number", "gender", "birth_date", "phone", "residency"]
     search_fields = ["name", "phone"]
     list_filter = ["residency", "gender"]
-    inlines = [ResidenceInline, PersonTagInline]
+    inlines = [ResidenceInline, EmploymentInline, PersonTagInline]
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # E:admin  The ID number is encrypted at rest: a whole number is found through its blind index.

@@ -1,5 +1,5 @@
-"""The community base over the API: people (list with search, get, create, patch), households, dwellings,
-buildings, organisations and the grid overview.
+"""The community base over the API: people (list with search, get, create, patch), where they work (open and end
+an employment), households, dwellings, buildings, organisations and the grid overview.
 
 Every read goes through ``registry.queries`` (scoped to the token's user: out of area is a 404, like missing; people
 and organisations masked by the acting grant's clearance, with ``masked`` and ``hidden`` naming the fields) and
@@ -24,11 +24,14 @@ from shequ.core.errors import InvalidInput, PermissionDenied
 from shequ.geo.models import Building, Dwelling
 
 from . import actions, queries, search, visibility
-from .models import Household, Organization, OrganizationTag, Person, PersonTag, Residence, SourceKind
+from .models import Employment, Household, Organization, OrganizationTag, Person, PersonTag, Residence, SourceKind
 from .schemas import (
     MAX_ID,
     BuildingOut,
     DwellingOut,
+    EmploymentEndIn,
+    EmploymentIn,
+    EmploymentOut,
     GridOverview,
     HouseholdOut,
     ListQuery,
@@ -99,6 +102,25 @@ def _residence(r: Residence) -> dict:
     }
 
 
+def _employment(e: Employment) -> dict:
+    """An employment as ``Viewer.employments`` left it (masked organisation: no id, name ***)."""
+    return {
+        "id": e.pk,
+        "person": {"id": e.person_id, "name": e.person.name},
+        "organization": {"id": None if e.organization_masked else e.organization_id, "name": e.organization_name},
+        "position": e.shown_position,
+        "start": e.shown_start if e.shown_start is not None else visibility.masking.MASKED_DATE,
+        "end": e.shown_end,
+    }
+
+
+def _shown_employment(user: User, pk: int) -> dict:
+    """One employment just written, read back as the user sees it."""
+    row = Employment.objects.select_related("person", "organization").get(pk=pk)
+    visibility.viewer_for(user).employments([row], queries.organizations_in_scope(user, [row.organization_id]))
+    return _employment(row)
+
+
 def _tags(rows: Any) -> list[dict]:
     return [
         {"code": t.tag.code, "name": t.tag.name, "sensitivity": t.tag.sensitivity, "since": t.since, "until": t.until}
@@ -124,6 +146,7 @@ RESIDENCE_RELATED = ("person", "dwelling__building", "household")
 
 def _person_detail(person: Person, user: User) -> dict:
     current, past = queries.residences_of_person(person, user)
+    working, worked = queries.employments_of_person(person, user)
     today = queries.clock.now().date()
     tags = PersonTag.objects.filter(queries.open_tags(today), person=person).select_related("tag").order_by("since")
     return {
@@ -131,6 +154,8 @@ def _person_detail(person: Person, user: User) -> dict:
         "tags": _tags(visibility.viewer_for(user).clear_tag_rows(tags)),
         "residences": [_residence(r) for r in current],
         "past_residences": [_residence(r) for r in past],
+        "workplaces": [_employment(e) for e in working],
+        "past_workplaces": [_employment(e) for e in worked],
     }
 
 
@@ -205,7 +230,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
             code="residence_required",
             field="residence",
         )
-    fields = payload.dict(exclude={"residence"}, exclude_none=True)
+    fields = payload.dict(exclude={"residence", "workplace"}, exclude_none=True)
     source = _source(request)
     with transaction.atomic():
         person = actions.create_person(by=user, source=source, **fields)
@@ -222,7 +247,42 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
                 by=user,
                 source=source,
             )
+        if payload.workplace is not None:
+            _employ(user, person, payload.workplace, source)
     return Status(201, _person_detail(queries.get_person_for(user, person.pk), user))
+
+
+def _employ(user: User, person: Person, work: EmploymentIn, source: actions.Source) -> Employment:
+    """Open an employment at an organisation of the user's area (outside it: 404, as a missing one)."""
+    organization = queries.get_organization_unmasked_for(user, work.organization)
+    since = work.since or queries.clock.now().date()
+    return actions.employ(person, organization, since=since, position=work.position, by=user, source=source)
+
+
+@router.post(
+    "/people/{id}/employments",
+    response={201: EmploymentOut},
+    summary="Say where a person works: open an employment at an organisation of your area",
+)
+def add_employment(request: HttpRequest, payload: EmploymentIn, id: int = PK) -> tuple[int, dict]:
+    user = request.user
+    person = queries.get_person_unmasked_for(user, id)
+    _check_may_write(user)
+    employment = _employ(user, person, payload, _source(request))
+    return Status(201, _shown_employment(user, employment.pk))
+
+
+@router.post(
+    "/employments/{id}/end",
+    response=EmploymentOut,
+    summary="End an employment on `until` (default today): the person left the organisation",
+)
+def end_employment(request: HttpRequest, payload: EmploymentEndIn, id: int = PK) -> dict:
+    user = request.user
+    employment = queries.get_employment_unmasked_for(user, id)
+    _check_may_write(user)
+    ended = actions.leave_employment(employment, until=payload.until, by=user, source=_source(request))
+    return _shown_employment(user, ended.pk)
 
 
 # Text fields that are empty rather than null when cleared.

@@ -31,6 +31,7 @@ RECORDS = {
     "organization": gettext_lazy("Organizations"),
     "household": gettext_lazy("Households"),
     "residence": gettext_lazy("Residences"),
+    "employment": gettext_lazy("Employments"),
 }
 
 

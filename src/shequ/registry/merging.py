@@ -1,8 +1,9 @@
 """Identity resolution: one Person per real person.
 
 * ``merge`` folds one record into another with a field-level choice of values, moves what hangs on the merged record
-  (open residences, open tags, household heads) and keeps everything needed to undo it; ``unmerge`` undoes it, or
-  says why it cannot. Both write through ``actions`` (a Change row per changed field, with its source).
+  (open residences, open employments, open tags, household heads) and keeps everything needed to undo it;
+  ``unmerge`` undoes it, or says why it cannot. Both write through ``actions`` (a Change row per changed field,
+  with its source).
 * ``refresh_keys`` keeps the blocking-key table (``BlockingKey``) in step with the people: a person whose
   ``updated_at`` differs from its ``BlockingStamp`` gets its keys recomputed.
 * ``resolve_identities`` compares every pair of current people that share a blocking key (one SQL self-join on the
@@ -37,6 +38,7 @@ from .models import (
     BlockingKey,
     BlockingStamp,
     Change,
+    Employment,
     Household,
     MatchCandidate,
     MatchStatus,
@@ -163,8 +165,9 @@ def merge(
     automatic: bool = False,
     source: actions.Source | None = None,
 ) -> Merge:
-    """Fold ``merged`` into ``kept``: chosen values go to ``kept``, open residences, open tags and household-head
-    references move to it, and ``merged`` points at it. Everything is logged; ``Merge`` keeps what undoing needs.
+    """Fold ``merged`` into ``kept``: chosen values go to ``kept``, open residences, open employments, open tags and
+    household-head references move to it, and ``merged`` points at it. Everything is logged; ``Merge`` keeps what
+    undoing needs.
 
     ``choices`` maps tracked fields to "kept" or "merged" (missing fields: ``default_choices``)."""
     source = source or actions.MANUAL
@@ -235,9 +238,9 @@ def _last_change() -> int:
 def _fold(
     items: list[_Item], *, by: User | None, source: actions.Source, automatic: bool, first_change: int
 ) -> list[Merge]:
-    """Everything of a merge after the values: move open residences, open tags and household heads from each
-    merged record to its kept one, point it there, log it all, write the Merge rows. Bulk, so that a resolution
-    run merges thousands of pairs in a few queries per batch; ``merge`` calls it with one item."""
+    """Everything of a merge after the values: move open residences, open employments, open tags and household heads
+    from each merged record to its kept one, point it there, log it all, write the Merge rows. Bulk, so that a
+    resolution run merges thousands of pairs in a few queries per batch; ``merge`` calls it with one item."""
     changes: list[Change] = []
     today, now = clock.now().date(), clock.now()
     into = {item.fold.pk: item.keep.pk for item in items}
@@ -246,6 +249,9 @@ def _fold(
             "residences": [],
             "residence_ends": {},
             "residences_closed": [],
+            "employments": [],
+            "employment_ends": {},
+            "employments_closed": [],
             "tags": [],
             "tags_closed": [],
             "heads": [],
@@ -271,6 +277,26 @@ def _fold(
             # An open residence may have an end still to come: kept, so a later move-out shows as a change.
             moved[fold]["residence_ends"][str(residence.pk)] = actions.dump(residence.end)
     Residence.objects.bulk_update(residences, ["person", "end"], batch_size=500)
+    # Employments as residences: one open employment per person and organisation.
+    kept_work = set(
+        Employment.objects.filter(person_id__in=into.values(), end__isnull=True).values_list(
+            "person_id", "organization_id"
+        )
+    )
+    employments = list(Employment.objects.select_for_update().filter(_open_today(), person_id__in=into).order_by("pk"))
+    for employment in employments:
+        fold, keep = employment.person_id, into[employment.person_id]
+        if employment.end is None and (keep, employment.organization_id) in kept_work:
+            end = max(today, employment.start)
+            _log(changes, "employment", employment.pk, "end", None, end, by=by, source=source)
+            employment.end = end
+            moved[fold]["employments_closed"].append([employment.pk, end.isoformat()])
+        else:
+            _log(changes, "employment", employment.pk, "person", fold, keep, by=by, source=source)
+            employment.person_id = keep
+            moved[fold]["employments"].append(employment.pk)
+            moved[fold]["employment_ends"][str(employment.pk)] = actions.dump(employment.end)
+    Employment.objects.bulk_update(employments, ["person", "end"], batch_size=500)
     kept_tags = set(
         PersonTag.objects.filter(person_id__in=into.values(), until__isnull=True).values_list("person_id", "tag_id")
     )
@@ -372,6 +398,14 @@ def unmerge_blockers(record: Merge) -> list[str]:
     for pk, end in record.moved.get("residences_closed", []):
         if Residence.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
             blockers.append(_("A residence ended by the merge has since changed."))
+    # Merges recorded before employments existed have no employment keys: nothing of theirs to check.
+    work_ends = record.moved.get("employment_ends", {})
+    moved_work = Employment.objects.filter(pk__in=record.moved.get("employments", []))
+    if any(e.person_id != kept.pk or actions.dump(e.end) != work_ends.get(str(e.pk)) for e in moved_work):
+        blockers.append(_("An employment moved by the merge has since changed (ended or reassigned)."))
+    for pk, end in record.moved.get("employments_closed", []):
+        if Employment.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
+            blockers.append(_("An employment ended by the merge has since changed."))
     moved_tags = PersonTag.objects.filter(pk__in=record.moved.get("tags", []))
     if moved_tags.exclude(person=kept).exists() or moved_tags.filter(until__isnull=False).exists():
         blockers.append(_("A tag moved by the merge has since changed (ended or reassigned)."))
@@ -382,10 +416,11 @@ def unmerge_blockers(record: Merge) -> list[str]:
 
 @transaction.atomic
 def unmerge(record: Merge, *, by: User | None, source: actions.Source | None = None) -> Merge:
-    """Undo a merge: both records get back their values, residences, tags and household heads, with Change rows.
+    """Undo a merge: both records get back their values, residences, employments, tags and household heads, with
+    Change rows.
 
     Refused (nothing changes) if something happened since that undoing would silently revert: a later merge into
-    the kept record, an edit of either record, a moved residence or tag that changed."""
+    the kept record, an edit of either record, a moved residence, employment or tag that changed."""
     source = source or actions.MANUAL
     record = Merge.objects.select_for_update().select_related("kept", "merged").get(pk=record.pk)
     _lock_pair(record.kept_id, record.merged_id)
@@ -415,6 +450,13 @@ def unmerge(record: Merge, *, by: User | None, source: actions.Source | None = N
     for residence in Residence.objects.select_for_update().filter(pk__in=closed):
         _log(changes, "residence", residence.pk, "end", residence.end, None, by=by, source=source)
     Residence.objects.filter(pk__in=closed).update(end=None)
+    for employment in Employment.objects.select_for_update().filter(pk__in=record.moved.get("employments", [])):
+        _log(changes, "employment", employment.pk, "person", kept.pk, merged.pk, by=by, source=source)
+    Employment.objects.filter(pk__in=record.moved.get("employments", [])).update(person=merged)
+    closed = [pk for pk, _end in record.moved.get("employments_closed", [])]
+    for employment in Employment.objects.select_for_update().filter(pk__in=closed):
+        _log(changes, "employment", employment.pk, "end", employment.end, None, by=by, source=source)
+    Employment.objects.filter(pk__in=closed).update(end=None)
     for tagging in PersonTag.objects.select_for_update().filter(pk__in=record.moved.get("tags", [])):
         _log(changes, "person_tag", tagging.pk, "person", kept.pk, merged.pk, by=by, source=source)
     PersonTag.objects.filter(pk__in=record.moved.get("tags", [])).update(person=merged)

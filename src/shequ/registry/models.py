@@ -223,6 +223,34 @@ class Residence(models.Model):
         return f"{self.person_id}@{self.dwelling_id} {self.start}–{self.end or ''}"
 
 
+class Employment(models.Model):
+    """从业关系: a person working at an organisation from ``start`` to ``end``, where the base knows it. It puts people
+    who only work in an area within reach of that area's alerts. Leaving sets ``end``; rows are never deleted."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="employments")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="employments"
+    )
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    start = models.DateField(pgettext_lazy("registry", "from"))
+    end = models.DateField(pgettext_lazy("registry", "to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "-start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organization"], condition=Q(end__isnull=True), name="employment_one_open"
+            ),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="employment_end_after"),
+        ]
+        indexes = [models.Index(fields=["organization", "end"], name="employment_organization_end")]
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.organization_id} {self.start}–{self.end or ''}"
+
+
 class TagTarget(models.TextChoices):
     PERSON = "person", _("Person")
     ORGANIZATION = "organization", _("Organization")

@@ -24,7 +24,7 @@ from shequ.core.errors import NotFound
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 
 from . import visibility
-from .models import Change, Household, ImportBatch, Organization, Person, Residence, SourceKind, Tag
+from .models import Change, Employment, Household, ImportBatch, Organization, Person, Residence, SourceKind, Tag
 
 # Above every character: ``x >= p AND x < p + TOP`` is "x starts with p" as an indexed range. SQLite compiles
 # ``startswith`` to ``LIKE ... ESCAPE``, which no index serves; a range is served by a plain B-tree on both backends.
@@ -40,6 +40,12 @@ def current_residences() -> QuerySet[Residence]:
     """Residences open today: no end, or an end still to come."""
     today = clock.now().date()
     return Residence.objects.filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
+
+
+def current_employments() -> QuerySet[Employment]:
+    """Employments open today: no end, or an end still to come."""
+    today = clock.now().date()
+    return Employment.objects.filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
 
 
 def lives_in(code: str) -> Exists:
@@ -439,6 +445,61 @@ def residences_of_person(person: Person, user: User) -> tuple[list[Residence], l
     visibility.viewer_for(user).residences(rows)
     current_ids = set(current_residences().filter(person=person).values_list("pk", flat=True))
     return [r for r in rows if r.pk in current_ids], [r for r in rows if r.pk not in current_ids]
+
+
+# --- where people work ------------------------------------------------------------------------------------
+
+
+def organizations_in_scope(user: User, ids: Iterable[int]) -> set[int]:
+    """Which of these organisations the user may open (the rest are outside the user's area)."""
+    return set(_organizations_scope(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def people_in_scope(user: User, ids: Iterable[int]) -> set[int]:
+    """Which of these people the user may open (a person is in the area by a current residence)."""
+    return set(scoped_people(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def employments_of_person(person: Person, user: User) -> tuple[list[Employment], list[Employment]]:
+    """(not ended, ended) employments of a person, newest first, as ``Viewer.employments`` shows them to the user:
+    an organisation outside the user's area, or above their clearance, is masked and not linked. Not ended includes
+    an employment that starts later. Nothing for a user the dictionary hides employment from (property companies)."""
+    viewer = visibility.viewer_for(user)
+    if viewer.hidden("employment.organization"):
+        return [], []
+    rows = list(person.employments.select_related("organization").order_by("-start", "-id"))
+    for row in rows:
+        row.person = person
+    viewer.employments(rows, organizations_in_scope(user, {r.organization_id for r in rows}))
+    today = clock.now().date()
+    ended = {r.pk for r in rows if r.end is not None and r.end <= today}
+    return [r for r in rows if r.pk not in ended], [r for r in rows if r.pk in ended]
+
+
+def employees_of(organization: Organization, user: User) -> QuerySet[Employment]:
+    """The organisation's current employments (who works there now), each yielded as ``Viewer.employments`` shows it
+    (the person masked by the user's clearance), in name order only when names are clear to the user. The people
+    need not live in the user's area: working here is what brings them in. ``organization`` comes from the access
+    point, so it is in the user's scope."""
+    viewer = visibility.viewer_for(user)
+    if viewer.hidden("employment.organization"):
+        return Employment.objects.none()
+    order = ("person__name", "person_id") if viewer.clear("person.name") else ("person_id",)
+    rows = (
+        current_employments()
+        .filter(organization=organization, person__merged_into__isnull=True)
+        .select_related("person", "organization")
+        .order_by(*order, "id")
+    )
+    return visibility.masked_employments(rows, user, {organization.pk})
+
+
+def get_employment_unmasked_for(user: User, pk: Any) -> Employment:
+    """An employment whose person and organisation are both in the user's scope, in clear: for writes only."""
+    found = Employment.objects.filter(
+        person__in=scoped_people(user), organization__in=_organizations_scope(user)
+    ).select_related("person", "organization")
+    return _get(found, pk)
 
 
 def household_members(household: Household, user: User) -> list[Residence]:

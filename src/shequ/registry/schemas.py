@@ -78,6 +78,23 @@ class ResidenceOut(Schema):
     end: date | None = described("residence.end")
 
 
+class OrganizationRef(Schema):
+    id: int | None = Field(
+        description="Null when the organisation is outside your area or above your clearance: its name is then "
+        "masked (***)."
+    )
+    name: str
+
+
+class EmploymentOut(Schema):
+    id: int
+    person: PersonRef
+    organization: OrganizationRef = described("employment.organization")
+    position: str = described("employment.position")
+    start: date | str = described("employment.start")
+    end: date | str | None = described("employment.end")
+
+
 class TagOut(Schema):
     code: str
     name: str
@@ -116,6 +133,11 @@ class PersonDetail(PersonRow):
     tags: list[TagOut] = described("person.tags")
     residences: list[ResidenceOut] = Field(description="Current residences.")
     past_residences: list[ResidenceOut] = Field(description="Residences that have ended, newest first.")
+    workplaces: list[EmploymentOut] = Field(
+        description="Where the person works: employments not ended (one starting later included), newest first. "
+        "Empty for property companies (the dictionary hides employment from them)."
+    )
+    past_workplaces: list[EmploymentOut] = Field(description="Employments that have ended, newest first.")
 
 
 class PersonPage(Schema):
@@ -163,12 +185,27 @@ class ResidenceIn(Schema):
     household: Id | None = Field(None, description="A household of that dwelling the person joins.")
 
 
+class EmploymentIn(Schema):
+    organization: Id = described("employment.organization")
+    position: Text(50) = described("employment.position", default="")  # type: ignore[valid-type]
+    since: date | None = described("employment.start", default=None)
+
+
+class EmploymentEndIn(Schema):
+    until: date | None = described("employment.end", default=None)
+
+
 class PersonIn(PersonFields):
     name: Text(50) = described("person.name")  # type: ignore[valid-type]
     residence: ResidenceIn | None = Field(
         None,
         description="Where the person lives. Required unless you see the whole district: a record outside "
         "your area would be invisible to you.",
+    )
+    workplace: EmploymentIn | None = Field(
+        None,
+        description="Where the person works (an organisation of your area), from `since` (default today). "
+        "Opened in the same transaction as the person.",
     )
 
 

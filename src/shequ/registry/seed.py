@@ -127,6 +127,12 @@ FIELDS: dict[str, tuple[str, str, str | None, str, str, bool, bool, str]] = {
     "residence.role": ("居住关系", "code", "residence_role", "L2", "社区", True, True, ""),
     "residence.start": ("入住日期", "date", None, "L2", "社区", True, False, ""),
     "residence.end": ("迁出日期", "date", None, "L2", "社区", False, False, ""),
+    # Where someone works says where they are found, as a dwelling does: the same levels as the residence's fields.
+    # Not for property companies: they look after buildings, not after who works where.
+    "employment.organization": ("工作单位", "reference", None, "L3", "社区", True, False, "所在单位，L3"),
+    "employment.position": ("职务", "text", None, "L2", "社区", False, False, ""),
+    "employment.start": ("入职日期", "date", None, "L2", "社区", True, False, ""),
+    "employment.end": ("离职日期", "date", None, "L2", "社区", False, False, ""),
     "household.number": ("户号", "text", None, "L3", "公安", False, False, ""),
     "household.head": ("户主", "reference", None, "L3", "公安", False, False, ""),
 }

@@ -1,5 +1,6 @@
 """The community base's staff pages: the area overview, grid, building, dwelling, household, person and organisation
-pages linked to each other, the people and organisation lists with search, and the manual edit of a person.
+pages linked to each other, the people and organisation lists with search, the manual edit of a person, and where
+people work (adding a workplace from the person's page, ending an employment after a confirmation).
 
 Views parse the request, read through ``registry.queries`` (every read scoped to the user: out of area is a 404;
 people and organisations come masked by the user's clearance, ``registry.visibility``) and ``registry.search``, and
@@ -31,7 +32,7 @@ from shequ.core.errors import PermissionDenied as DomainForbidden
 
 from . import actions, queries, search, visibility
 from .dictionary import CodeItem, Field, FieldType
-from .models import Change, Organization, OrganizationTag, Person, PersonTag, SourceKind
+from .models import Change, Employment, Organization, OrganizationTag, Person, PersonTag, SourceKind
 
 PAGE_SIZE = 25
 
@@ -305,6 +306,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     # Tags above the clear level are left out entirely: not even that there is one (the reveal is always offered).
     tag_rows = PersonTag.objects.filter(person=found).select_related("tag").order_by("-since")
     held, ended = _tag_rows(viewer.clear_tag_rows(tag_rows))
+    working, worked = queries.employments_of_person(found, request.user)
     return render(
         request,
         "registry/person.html",
@@ -317,6 +319,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of_rows": as_of_rows,
             "current": _with_roles(current),
             "past": _with_roles(past),
+            "workplaces": working,
+            "past_workplaces": worked,
+            "employment_shown": not viewer.hidden("employment.organization"),
             "members": members,
             "tags": held,
             "ended_tags": ended,
@@ -466,6 +471,9 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     premises_visible = (
         found.premises_id is not None and queries.dwellings_for(request.user).filter(pk=found.premises_id).exists()
     )
+    workers = _workers(request, found)
+    if request.htmx and not request.htmx.history_restore_request:  # the pager swaps the list of workers only
+        return render(request, "registry/_workers.html", {"organization": found, **workers})
     return render(
         request,
         "registry/organization.html",
@@ -476,8 +484,134 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
             "tags": held,
             "ended_tags": ended,
             "history": _history_rows("organization", found.pk, viewer),
+            **workers,
         },
     )
+
+
+def _workers(request: HttpRequest, organization: Organization) -> dict[str, Any]:
+    """The page of the organisation's current workers (masked by the access point) and which of them the user may
+    open (those living in the user's area) or act on."""
+    user = request.user
+    page = Paginator(queries.employees_of(organization, user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "workers": page,
+        "worker_links": queries.people_in_scope(user, [e.person_id for e in page.object_list]),
+        "employment_shown": not visibility.viewer_for(user).hidden("employment.organization"),
+        "can_edit": can_edit(user),
+    }
+
+
+# --- where people work: add a workplace, end an employment ------------------------------------------------------
+
+
+class EmploymentForm(forms.Form):
+    """An organisation of the user's area (chosen from a name search), the position and the start, labelled by the
+    data dictionary's employment.* fields."""
+
+    organization = forms.IntegerField(min_value=1, max_value=2**53)
+    position = forms.CharField(max_length=50, required=False)
+    since = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {f.attribute: f for f in _fields("employment", ("organization", "position", "start"))}
+        for name, attribute in (("organization", "organization"), ("position", "position"), ("since", "start")):
+            if attribute in labels:
+                self.fields[name].label = labels[attribute].label
+        # chosen with a radio button among the search results (``_employment_choices.html``)
+        self.fields["organization"].error_messages["required"] = _("Search for the organization and choose it.")
+
+
+def _organization_choices(user: User, q: str) -> tuple[list[Organization], str]:
+    """Organisations of the user's area found by a name, credit code or address search (masked), or why not."""
+    if not q:
+        return [], ""
+    try:
+        found = search.organizations_matching(user, search.classify(q))
+    except (search.SearchRefused, DomainError) as e:
+        return [], e.message
+    return list(found.select_related("premises__building")[:20]), ""
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def employment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """添加工作单位: search the area's organisations by name, choose one, give the position and the start."""
+    user = request.user
+    shown = _or_404(queries.get_person_for, user, pk)  # the heading shows the person as the user may see them
+    if not can_edit(user):
+        raise PageForbidden
+    # the search that found the choices: in the query while searching, beside the choice once posted
+    q = (request.GET.get("q") or request.POST.get("q") or "").strip()[:60]
+    form = EmploymentForm(request.POST or None, initial={"since": queries.clock.now().date()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = queries.get_person_unmasked_for(user, pk)
+            organization = queries.get_organization_unmasked_for(user, data["organization"])
+            actions.employ(
+                person, organization, since=data["since"], position=data["position"], by=user, source=actions.MANUAL
+            )
+        except NotFound:
+            form.add_error("organization", _("Choose an organization of your area."))
+        except DomainError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("Workplace added."))
+            return redirect("registry_person", pk=pk)
+    choices, refused = _organization_choices(user, q)
+    chosen = str(form["organization"].value() or "")
+    context = {"person": shown, "form": form, "q": q, "choices": choices, "refused": refused, "chosen": chosen}
+    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
+        return render(request, "registry/_employment_choices.html", context)
+    return render(request, "registry/employment_form.html", context, status=400 if form.errors else 200)
+
+
+class EndEmploymentForm(forms.Form):
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    back = forms.ChoiceField(choices=[("person", "person"), ("organization", "organization")], required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        end = Field.objects.filter(name="employment.end").first()
+        self.fields["until"].label = end.label if end is not None else _("Left on")
+        self.fields["back"].widget = forms.HiddenInput()
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def employment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation (htmx swaps it in place of the button); POST: end the employment on the given day."""
+    user = request.user
+    employment = _or_404(queries.get_employment_unmasked_for, user, pk)  # person and organisation in the area
+    if not can_edit(user):
+        raise PageForbidden
+    back = request.POST.get("back") or request.GET.get("back") or "person"
+    back = back if back in ("person", "organization") else "person"
+    form = EndEmploymentForm(request.POST or None, initial={"until": queries.clock.now().date(), "back": back})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.leave_employment(employment, until=form.cleaned_data["until"], by=user, source=actions.MANUAL)
+        except DomainError as e:
+            form.add_error("until" if e.field == "end" else None, e.message)
+        else:
+            messages.success(request, _("Employment ended."))
+            if back == "organization":
+                return redirect("registry_organization", pk=employment.organization_id)
+            return redirect("registry_person", pk=employment.person_id)
+    # What the page shows is a masked copy, read again: the instance above is the one written.
+    shown = Employment.objects.select_related("person", "organization").get(pk=employment.pk)
+    visibility.viewer_for(user).employments([shown], [shown.organization_id])
+    fragment = bool(request.htmx) and request.method == "GET"
+    context = {
+        "employment": shown,
+        "form": form,
+        "back": back,
+        "fragment": fragment,
+        "base_template": "registry/_fragment.html" if fragment else "base.html",
+    }
+    return render(request, "registry/employment_end.html", context, status=400 if form.errors else 200)
 
 
 # --- reveal: a masked value in clear, on request with a purpose (audited) ----------------------------------------
@@ -554,4 +688,6 @@ urlpatterns = [
     path("people/<int:pk>/reveal/", person_reveal, name="registry_person_reveal"),
     path("organizations/", organizations, name="registry_organizations"),
     path("organizations/<int:pk>/", organization, name="registry_organization"),
+    path("people/<int:pk>/employments/new/", employment_new, name="registry_employment_new"),
+    path("employments/<int:pk>/end/", employment_end, name="registry_employment_end"),
 ]

@@ -6,7 +6,8 @@ exist). Tags carry their own level: a tag above ``clear`` is not shown at all (n
 
 The access point (``registry.queries``) hands out masked instances: every Person and Organization read through
 ``*_for(user)`` is masked as it is loaded (``masked(queryset, user)``), and the related people that pages reach
-through households and residences are masked by ``Viewer.person``. A masked instance remembers which fields it
+through households, residences and employments are masked by ``Viewer.person`` (``Viewer.employments``,
+``masked_employments``). A masked instance remembers which fields it
 masks (``masked_fields``, ``hidden_fields``) and refuses ``save()`` and ``delete()``, so a masked value can never be
 written back. Clear values of masked fields come only from ``reveal`` (audited, with a purpose).
 """
@@ -28,7 +29,7 @@ from shequ.access.scopes import Clearance, clearance, level_number
 from shequ.core.errors import DomainError
 
 from .dictionary import Field, FieldType
-from .models import Household, Organization, Person, Tag
+from .models import Employment, Household, Organization, Person, Tag
 
 RECORD_TYPES: dict[type[Model], str] = {Person: "person", Organization: "organization"}
 # Fields whose value is a person's or contact's name (masked as 张*明) and addresses (masked to the building).
@@ -185,6 +186,33 @@ class Viewer:
             row.dwelling_masked = room_hidden
         return rows
 
+    def employments(self, rows: Iterable[Employment], in_scope: Iterable[int]) -> list[Employment]:
+        """Employments as this user sees them, masked in place (they refuse ``save()``): the person masked; the
+        organisation shown (``organization_name``, ``organization_masked`` false) only if it is in ``in_scope`` (the
+        ids of the user's organisations) and ``employment.organization`` is clear, else masked, without an id or a
+        link, like a dwelling above ``residence.dwelling``; position and dates as their fields' levels say
+        (``shown_position``, ``shown_start``, ``shown_end``)."""
+        rows = list(rows)
+        scope = set(in_scope)
+        org_clear = self.clear("employment.organization")
+        for row in rows:
+            if getattr(row, "organization_masked", None) is not None:
+                continue
+            if "person" in row._state.fields_cache:
+                self.mask(row.person)
+            if "organization" in row._state.fields_cache:
+                self.mask(row.organization)  # the instance the page may read further is masked too
+            row.organization_in_scope = row.organization_id in scope
+            shown = org_clear and row.organization_in_scope
+            row.organization_masked = not shown
+            row.organization_name = row.organization.name if shown else masking.MASKED
+            row.shown_position = self.shown("employment.position", row.position) or ""
+            row.shown_start = self.shown("employment.start", row.start)
+            row.shown_end = self.shown("employment.end", row.end)
+            row.save = _refuse  # type: ignore[method-assign]
+            row.delete = _refuse  # type: ignore[method-assign]
+        return rows
+
     @overload
     def household(self, household: Household) -> Household: ...
     @overload
@@ -255,6 +283,25 @@ def masked(queryset: QuerySet, user: User) -> QuerySet:
     viewer = viewer_for(user)
     queryset = queryset._chain()
     queryset._iterable_class = type("MaskingIterable", (_MaskingIterable,), {"viewer": viewer})
+    return queryset
+
+
+class _EmploymentIterable(ModelIterable):
+    viewer: Viewer
+    in_scope: frozenset[int]
+
+    def __iter__(self) -> Iterator[Any]:
+        for row in super().__iter__():
+            yield self.viewer.employments([row], self.in_scope)[0]
+
+
+def masked_employments(queryset: QuerySet[Employment], user: User, in_scope: Iterable[int]) -> QuerySet[Employment]:
+    """Employments yielding ``Viewer.employments`` rows however they are read (a paginator's slices included);
+    ``in_scope``: the ids of the user's organisations among them. ``values()`` is not masked, as with ``masked``."""
+    viewer = viewer_for(user)
+    queryset = queryset._chain()  # type: ignore[attr-defined]
+    attributes = {"viewer": viewer, "in_scope": frozenset(in_scope)}
+    queryset._iterable_class = type("EmploymentIterable", (_EmploymentIterable,), attributes)
     return queryset
 
 

@@ -39,6 +39,10 @@ ALIASES: dict[str, dict[str, str]] = {
     },
 }
 
+# Fields of another record a ledger of this record type may carry, with what the column holds there (its header):
+# a people ledger may say where each person works, by the organisation's credit code.
+LINKED: dict[str, dict[str, str]] = {"person": {"employment.organization": "工作单位统一社会信用代码"}}
+
 _NOISE = re.compile(r"[\s*＊:：()（）]|必填")
 
 
@@ -53,7 +57,12 @@ def importable_fields(record_type: str) -> dict[str, Field]:
     if model is None:
         raise InvalidInput(_("This ledger source holds no importable records."), code="record_type_unknown")
     found = Field.objects.filter(name__startswith=f"{record_type}.").exclude(type=FieldType.TAGS)
-    return {f.name: f for f in found.select_related("code_table") if f.attribute in model.TRACKED}
+    fields = {f.name: f for f in found.select_related("code_table") if f.attribute in model.TRACKED}
+    for linked in Field.objects.filter(name__in=list(LINKED.get(record_type, {}))):
+        # Named for what the column holds, and optional in a ledger (never saved: the dictionary keeps its own).
+        linked.label, linked.required = LINKED[record_type][linked.name], False
+        fields[linked.name] = linked
+    return fields
 
 
 def person_fields() -> dict[str, Field]:
@@ -67,7 +76,14 @@ class ColumnMapping:
     record_type: str = "person"
 
     def header_of(self, attribute: str) -> str:
-        return next((h for h, f in self.columns.items() if f.attribute == attribute), "")
+        """The column of one of the record type's own fields (by attribute), or ""."""
+        return next(
+            (h for h, f in self.columns.items() if f.attribute == attribute and f.record == self.record_type), ""
+        )
+
+    def header_of_field(self, name: str) -> str:
+        """The column mapped to a dictionary field by its full name (``employment.organization``), or ""."""
+        return next((h for h, f in self.columns.items() if f.name == name), "")
 
 
 def suggest(source: LedgerSource, headers: list[str], fields: dict[str, Field] | None = None) -> dict[str, str]:

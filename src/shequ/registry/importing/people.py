@@ -6,7 +6,12 @@ record merged away is followed to the record it was merged into. The identity ho
 without an ID number against the base as it stood when the import began (``merging.proposals_for`` over the blocking
 keys, scored by ``matching.score``): a ``same`` match fills the empty fields of that person (counted as merged, its
 other values are left alone), a ``review`` match creates the person and queues the pair for staff (counted as
-queued). Fuzzy duplicates inside one file are left to ``resolve_identities``. Everything else is created. Reading,
+queued). Fuzzy duplicates inside one file are left to ``resolve_identities``. Everything else is created.
+
+A column mapped to ``employment.organization`` (工作单位统一社会信用代码) opens an employment, from the day of the
+import, at the organisation holding that credit code, for the person the row creates or matches (unless one is open
+there already: a row that only adds an employment counts as updated). A code that is not valid, or that no
+organisation in the base holds, rejects the row. Reading,
 matching and writing go chunk by chunk inside one transaction; the first rejected row stops the writing, the
 remaining rows are still checked so that every fault is listed, and then the whole transaction is rolled back.
 """
@@ -25,8 +30,8 @@ from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
 from .. import actions, matching, merging, queries
-from ..models import MatchCandidate, Person
-from ..validators import check_consistent_with_id
+from ..models import Employment, MatchCandidate, Organization, Person
+from ..validators import check_consistent_with_id, check_credit_code
 from .batches import ImportReport, run_batch
 from .mapping import ColumnMapping
 from .reading import Row
@@ -34,6 +39,7 @@ from .values import Fault, RowParser
 
 Progress = Callable[[int, int], None]
 Key = tuple[str, date | None, str]
+WORKPLACE = "employment.organization"
 
 
 def _key(values: dict[str, Any]) -> Key:
@@ -54,6 +60,8 @@ class _Run:
         self.people: dict[int, int] = {}  # existing person pk -> the row matched to it
         self.fuzzy_people: dict[int, Person] = {}  # people of the base proposed for this chunk's rows
         self.review: list[tuple[Person, list[merging.Proposal]]] = []  # new people to queue once they have ids
+        self.workplace_header = mapping.header_of_field(WORKPLACE)
+        self.jobs: list[tuple[Person, int]] = []  # this chunk's employments to open: person, organisation id
         # Rows are resolved against the base as it stands now: its blocking keys must be current.
         merging.refresh_keys()
 
@@ -66,7 +74,62 @@ class _Run:
         source: actions.Source,
     ) -> None:
         actions.bulk_save_people(new=new, changed=changed, by=by, source=source)
+        if self.jobs:  # the new people have their ids now
+            today = clock.now().date()
+            actions.bulk_employ([(p.pk, org) for p, org in self.jobs], since=today, by=by, source=source)
+            self.jobs = []
         self.queue(source)
+
+    def _workplaces(self, checked: list[tuple[Row, dict[str, Any], list[Fault]]]) -> dict[int, int]:
+        """Row number -> the organisation named by the row's workplace credit code (one query per chunk). A code
+        that is not valid, or that no organisation holds, is a fault of its row."""
+        header = self.workplace_header
+        if not header:
+            return {}
+        codes: dict[int, str] = {}
+        for row, _values, faults in checked:
+            raw = row.cells.get(header, "").strip()
+            if not raw:
+                continue
+            try:
+                codes[row.number] = check_credit_code(raw)
+            except InvalidInput as error:
+                faults.append(Fault(row.number, header, raw, error.message, error.code))
+        known = dict(Organization.objects.filter(credit_code__in=set(codes.values())).values_list("credit_code", "pk"))
+        found: dict[int, int] = {}
+        for row, _values, faults in checked:
+            code = codes.get(row.number)
+            if code is None:
+                continue
+            if code in known:
+                found[row.number] = known[code]
+                continue
+            reason = _(
+                "No organization in the community base has the credit code %(code)s: register the organization "
+                "first, or leave the cell empty."
+            )
+            raw = row.cells[header].strip()
+            faults.append(Fault(row.number, header, raw, reason % {"code": code}, "workplace_unknown"))
+        return found
+
+    def _hired(self, jobs: list[tuple[Person, int, bool]]) -> None:
+        """Keep the employments this chunk opens: not those already open. A row counted unchanged whose person gets
+        a new employment is an update."""
+        existing = {p.pk for p, _o, _u in jobs if p.pk is not None}
+        held = set(
+            Employment.objects.filter(end__isnull=True, person_id__in=existing).values_list(
+                "person_id", "organization_id"
+            )
+            if existing
+            else []
+        )
+        for person, org, unchanged in jobs:
+            if person.pk is not None and (person.pk, org) in held:
+                continue
+            self.jobs.append((person, org))
+            if unchanged:
+                self.report.unchanged -= 1
+                self.report.updated += 1
 
     def _duplicate(self, row: Row, values: dict[str, Any], *, clean: bool) -> Fault | None:
         """A second row for the same person. ID numbers count even on a row with other faults (fix one, see both)."""
@@ -98,9 +161,12 @@ class _Run:
     def chunk(self, rows: Sequence[Row]) -> tuple[list[Person], list[tuple[Person, dict[str, Any]]]]:
         """Check and match a chunk of rows; return the people to create and the changes to existing ones."""
         report = self.report
+        checked = [(row, *self.parser.parse(row)) for row in rows]
+        workplaces = self._workplaces(checked)
+        jobs: list[tuple[Person, int, bool]] = []  # person, organisation id, whether the row counted unchanged
+        self.jobs = []
         parsed: list[tuple[Row, dict[str, Any]]] = []
-        for row in rows:
-            values, faults = self.parser.parse(row)
+        for row, values, faults in checked:
             duplicate = self._duplicate(row, values, clean=not faults)
             if duplicate:
                 faults.append(duplicate)
@@ -136,12 +202,15 @@ class _Run:
         changed: list[tuple[Person, dict[str, Any]]] = []
         for row, values in parsed:
             person, via_key = exact[row.number]
+            work = workplaces.get(row.number)
             fill_only = False
             if person is not None and person.merged_into_id is not None:
                 # Merged away since: the row belongs to the kept record, whose chosen values it must not undo.
                 person, fill_only = roots.get(person.pk), True
                 if person is not None and person.pk in taken:
                     report.unchanged += 1
+                    if work is not None:
+                        jobs.append((person, work, True))
                     continue
             review: list[merging.Proposal] = []
             if person is None and row.number in proposals:
@@ -155,6 +224,8 @@ class _Run:
                 created = Person(**values)
                 new.append(created)
                 report.created += 1
+                if work is not None:
+                    jobs.append((created, work, False))
                 if review:
                     self.review.append((created, review))
                     report.queued += len(review)
@@ -169,6 +240,8 @@ class _Run:
                 diff = {n: v for n, v in values.items() if v not in (None, "") and getattr(person, n) in (None, "")}
             else:
                 diff = {n: v for n, v in values.items() if actions.dump(getattr(person, n)) != actions.dump(v)}
+            if work is not None:
+                jobs.append((person, work, not diff))
             if not diff:
                 report.unchanged += 1
                 continue
@@ -177,6 +250,7 @@ class _Run:
                 report.merged += 1
             else:
                 report.updated += 1
+        self._hired(jobs)
         return new, changed
 
     @staticmethod

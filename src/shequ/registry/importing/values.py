@@ -74,7 +74,7 @@ class RowParser:
         self.mapping = mapping
         self.model = MODELS[mapping.record_type]
         self.codes = code_lookup(list(mapping.columns.values()))
-        self.required = [f for f in mapping.columns.values() if f.required]
+        self.required = [f for f in mapping.columns.values() if f.required and f.record == mapping.record_type]
         self.today = clock.now().date()
 
     def _value(self, f: Field, raw: str) -> Any:
@@ -110,7 +110,7 @@ class RowParser:
         faults: list[Fault] = []
         for header, f in self.mapping.columns.items():
             raw = row.cells.get(header, "").strip()
-            if not raw:
+            if not raw or f.record != self.mapping.record_type:  # another record's column: its importer reads it
                 continue
             try:
                 values[f.attribute] = self._value(f, raw)

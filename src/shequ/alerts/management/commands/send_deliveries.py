@@ -1,7 +1,7 @@
 """``manage.py send_deliveries [--once] [--interval N]``: the alert delivery worker.
 
-Each round finishes lost fan-outs and sends what is due. Several workers may run at once: each delivery is
-claimed by a conditional update before it is sent.
+Each round finishes lost fan-outs and sends what is due. Several workers may run at once: deliveries are claimed
+in batches (locked, skipping rows another worker holds) before they are sent.
 """
 
 from __future__ import annotations
