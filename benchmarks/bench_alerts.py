@@ -276,7 +276,7 @@ def measure_targeting(backend: str, alert: Any, outcome: Outcome, *, say: Callab
         unit="recipients/s",
         note=(
             f"district-wide: {count:,} residents, {organizations:,} organisations, in one query (the fan-out reads "
-            f"the area's ids so, then their details 1,000 at a time); the approver's counts() (4 COUNT queries) "
+            f"the area's ids so, then their details 1,000 at a time); the approver's counts() (5 COUNT queries) "
             f"{count_seconds:.2f} s: "
             f"{counts.dwellings:,} dwellings, {counts.residents:,} residents, {counts.contacts:,} contacts"
         ),
