@@ -186,6 +186,14 @@ def test_an_unsigned_report_changes_nothing(client, provider, one_sms):
     assert one_sms.status == DeliveryStatus.SENT
 
 
+def _alert_to_many(world, staff_c1b, residents: int):
+    """An approved alert over C1 after ``residents`` more people with phones moved into a building of G1."""
+    building = building_at(world.g1, 114.053, 22.545)
+    for n in range(residents):
+        resident_in(building, phone=f"1390000{n:04d}")
+    return approved(world.community_staff, staff_c1b, regions=[world.c1])
+
+
 def _bodies(provider: Gateway) -> list[dict]:
     return [json.loads(r["body"]) for r in provider.received]
 
@@ -194,10 +202,7 @@ def test_a_batch_goes_over_one_kept_alive_connection_and_each_row_keeps_its_own_
     provider, world, staff_c1b, town, settings
 ):
     settings.SHEQU_ALERT_CLAIM_SECONDS = 600  # batches of 50 (the gateway timeout is 5 s)
-    building = building_at(world.g1, 114.053, 22.545)
-    for n in range(60):
-        resident_in(building, phone=f"1390000{n:04d}")
-    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    alert = _alert_to_many(world, staff_c1b, 60)
     delivery.fan_out(alert)
     due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
     assert due > delivery.CLAIM_BATCH  # more than one batch
@@ -236,10 +241,7 @@ def test_two_workers_at_once_send_every_message_exactly_once(provider, world, st
     settings.SHEQU_ALERT_CLAIM_SECONDS = 100  # batches of 10: the workers interleave
     # On commit the approval's task would send everything at once (the immediate backend): hold it.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    building = building_at(world.g1, 114.053, 22.545)
-    for n in range(80):
-        resident_in(building, phone=f"1390000{n:04d}")
-    alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
+    alert = _alert_to_many(world, staff_c1b, 80)
     delivery.fan_out(alert)
     due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
     start, sent, errors = threading.Barrier(2), [], []

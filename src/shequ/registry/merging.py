@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.access.models import User
 from shequ.core import clock
@@ -154,6 +155,70 @@ def _open_today() -> Q:
     return Q(end__isnull=True) | Q(end__gt=clock.now().date())
 
 
+@dataclass(frozen=True)
+class Spell:
+    """Residences and employments alike: a person at a place (``place``: a dwelling, an organisation) from ``start``
+    to ``end``, at most one open per person and place. A merge moves the merged record's open ones to the kept
+    record, keeping in ``Merge.moved`` under ``<kind>s``, ``<kind>_ends`` and ``<kind>s_closed`` what undoes it."""
+
+    model: type[Residence] | type[Employment]
+    kind: str
+    place: str
+    moved_changed: Any  # the unmerge blockers
+    closed_changed: Any
+
+
+SPELLS = (
+    Spell(
+        Residence,
+        "residence",
+        "dwelling_id",
+        gettext_lazy("A residence moved by the merge has since changed (moved out or reassigned)."),
+        gettext_lazy("A residence ended by the merge has since changed."),
+    ),
+    Spell(
+        Employment,
+        "employment",
+        "organization_id",
+        gettext_lazy("An employment moved by the merge has since changed (ended or reassigned)."),
+        gettext_lazy("An employment ended by the merge has since changed."),
+    ),
+)
+
+
+def _move_spells(
+    spell: Spell,
+    into: dict[int, int],
+    moved: dict[int, dict[str, Any]],
+    changes: list[Change],
+    today: date,
+    *,
+    by: User | None,
+    source: actions.Source,
+) -> None:
+    kept = set(
+        spell.model.objects.filter(person_id__in=into.values(), end__isnull=True).values_list("person_id", spell.place)
+    )
+    rows: list[Any] = list(
+        spell.model.objects.select_for_update().filter(_open_today(), person_id__in=into).order_by("pk")
+    )
+    for row in rows:
+        fold, keep = row.person_id, into[row.person_id]
+        if row.end is None and (keep, getattr(row, spell.place)) in kept:
+            # The kept record already holds this place: one open per place, so this one ends today.
+            end = max(today, row.start)
+            _log(changes, spell.kind, row.pk, "end", None, end, by=by, source=source)
+            row.end = end
+            moved[fold][f"{spell.kind}s_closed"].append([row.pk, end.isoformat()])
+        else:
+            _log(changes, spell.kind, row.pk, "person", fold, keep, by=by, source=source)
+            row.person_id = keep
+            moved[fold][f"{spell.kind}s"].append(row.pk)
+            # An open one may have an end still to come: kept, so a later end shows as a change.
+            moved[fold][f"{spell.kind}_ends"][str(row.pk)] = actions.dump(row.end)
+    spell.model.objects.bulk_update(rows, ["person", "end"], batch_size=500)
+
+
 @transaction.atomic
 def merge(
     kept: Person,
@@ -258,45 +323,8 @@ def _fold(
         }
         for fold in into
     }
-    kept_homes = set(
-        Residence.objects.filter(person_id__in=into.values(), end__isnull=True).values_list("person_id", "dwelling_id")
-    )
-    residences = list(Residence.objects.select_for_update().filter(_open_today(), person_id__in=into).order_by("pk"))
-    for residence in residences:
-        fold, keep = residence.person_id, into[residence.person_id]
-        if residence.end is None and (keep, residence.dwelling_id) in kept_homes:
-            # The kept record already lives there: one open residence per dwelling, so this one ends today.
-            end = max(today, residence.start)
-            _log(changes, "residence", residence.pk, "end", None, end, by=by, source=source)
-            residence.end = end
-            moved[fold]["residences_closed"].append([residence.pk, end.isoformat()])
-        else:
-            _log(changes, "residence", residence.pk, "person", fold, keep, by=by, source=source)
-            residence.person_id = keep
-            moved[fold]["residences"].append(residence.pk)
-            # An open residence may have an end still to come: kept, so a later move-out shows as a change.
-            moved[fold]["residence_ends"][str(residence.pk)] = actions.dump(residence.end)
-    Residence.objects.bulk_update(residences, ["person", "end"], batch_size=500)
-    # Employments as residences: one open employment per person and organisation.
-    kept_work = set(
-        Employment.objects.filter(person_id__in=into.values(), end__isnull=True).values_list(
-            "person_id", "organization_id"
-        )
-    )
-    employments = list(Employment.objects.select_for_update().filter(_open_today(), person_id__in=into).order_by("pk"))
-    for employment in employments:
-        fold, keep = employment.person_id, into[employment.person_id]
-        if employment.end is None and (keep, employment.organization_id) in kept_work:
-            end = max(today, employment.start)
-            _log(changes, "employment", employment.pk, "end", None, end, by=by, source=source)
-            employment.end = end
-            moved[fold]["employments_closed"].append([employment.pk, end.isoformat()])
-        else:
-            _log(changes, "employment", employment.pk, "person", fold, keep, by=by, source=source)
-            employment.person_id = keep
-            moved[fold]["employments"].append(employment.pk)
-            moved[fold]["employment_ends"][str(employment.pk)] = actions.dump(employment.end)
-    Employment.objects.bulk_update(employments, ["person", "end"], batch_size=500)
+    for spell in SPELLS:
+        _move_spells(spell, into, moved, changes, today, by=by, source=source)
     kept_tags = set(
         PersonTag.objects.filter(person_id__in=into.values(), until__isnull=True).values_list("person_id", "tag_id")
     )
@@ -391,21 +419,15 @@ def unmerge_blockers(record: Merge) -> list[str]:
                 _("The %(record)s was edited after the merge (%(fields)s).")
                 % {"record": title, "fields": "、".join(edited)}
             )
-    ends = record.moved.get("residence_ends", {})
-    moved_residences = Residence.objects.filter(pk__in=record.moved.get("residences", []))
-    if any(r.person_id != kept.pk or actions.dump(r.end) != ends.get(str(r.pk)) for r in moved_residences):
-        blockers.append(_("A residence moved by the merge has since changed (moved out or reassigned)."))
-    for pk, end in record.moved.get("residences_closed", []):
-        if Residence.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
-            blockers.append(_("A residence ended by the merge has since changed."))
-    # Merges recorded before employments existed have no employment keys: nothing of theirs to check.
-    work_ends = record.moved.get("employment_ends", {})
-    moved_work = Employment.objects.filter(pk__in=record.moved.get("employments", []))
-    if any(e.person_id != kept.pk or actions.dump(e.end) != work_ends.get(str(e.pk)) for e in moved_work):
-        blockers.append(_("An employment moved by the merge has since changed (ended or reassigned)."))
-    for pk, end in record.moved.get("employments_closed", []):
-        if Employment.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
-            blockers.append(_("An employment ended by the merge has since changed."))
+    for spell in SPELLS:
+        # Merges recorded before employments existed have no employment keys: nothing of theirs to check.
+        ends = record.moved.get(f"{spell.kind}_ends", {})
+        moved = spell.model.objects.filter(pk__in=record.moved.get(f"{spell.kind}s", []))
+        if any(r.person_id != kept.pk or actions.dump(r.end) != ends.get(str(r.pk)) for r in moved):
+            blockers.append(str(spell.moved_changed))
+        for pk, end in record.moved.get(f"{spell.kind}s_closed", []):
+            if spell.model.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
+                blockers.append(str(spell.closed_changed))
     moved_tags = PersonTag.objects.filter(pk__in=record.moved.get("tags", []))
     if moved_tags.exclude(person=kept).exists() or moved_tags.filter(until__isnull=False).exists():
         blockers.append(_("A tag moved by the merge has since changed (ended or reassigned)."))
@@ -443,20 +465,15 @@ def unmerge(record: Merge, *, by: User | None, source: actions.Source | None = N
     if merged_values:
         actions.update_person(merged, by=by, source=source, **merged_values)
     changes: list[Change] = []
-    for residence in Residence.objects.select_for_update().filter(pk__in=record.moved.get("residences", [])):
-        _log(changes, "residence", residence.pk, "person", kept.pk, merged.pk, by=by, source=source)
-    Residence.objects.filter(pk__in=record.moved.get("residences", [])).update(person=merged)
-    closed = [pk for pk, _end in record.moved.get("residences_closed", [])]
-    for residence in Residence.objects.select_for_update().filter(pk__in=closed):
-        _log(changes, "residence", residence.pk, "end", residence.end, None, by=by, source=source)
-    Residence.objects.filter(pk__in=closed).update(end=None)
-    for employment in Employment.objects.select_for_update().filter(pk__in=record.moved.get("employments", [])):
-        _log(changes, "employment", employment.pk, "person", kept.pk, merged.pk, by=by, source=source)
-    Employment.objects.filter(pk__in=record.moved.get("employments", [])).update(person=merged)
-    closed = [pk for pk, _end in record.moved.get("employments_closed", [])]
-    for employment in Employment.objects.select_for_update().filter(pk__in=closed):
-        _log(changes, "employment", employment.pk, "end", employment.end, None, by=by, source=source)
-    Employment.objects.filter(pk__in=closed).update(end=None)
+    for spell in SPELLS:
+        back = record.moved.get(f"{spell.kind}s", [])
+        for row in spell.model.objects.select_for_update().filter(pk__in=back):
+            _log(changes, spell.kind, row.pk, "person", kept.pk, merged.pk, by=by, source=source)
+        spell.model.objects.filter(pk__in=back).update(person=merged)
+        closed = [pk for pk, _end in record.moved.get(f"{spell.kind}s_closed", [])]
+        for row in spell.model.objects.select_for_update().filter(pk__in=closed):
+            _log(changes, spell.kind, row.pk, "end", row.end, None, by=by, source=source)
+        spell.model.objects.filter(pk__in=closed).update(end=None)
     for tagging in PersonTag.objects.select_for_update().filter(pk__in=record.moved.get("tags", [])):
         _log(changes, "person_tag", tagging.pk, "person", kept.pk, merged.pk, by=by, source=source)
     PersonTag.objects.filter(pk__in=record.moved.get("tags", [])).update(person=merged)
