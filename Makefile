@@ -27,17 +27,17 @@ test: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check --quiet src tests benchmarks
 	$(VENV)/bin/mypy
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
+# The two passes run side by side (one per core), each with a var/ of its own; each prints when it ends.
 test-sqlite:
-	$(PY) -m pytest
+	SHEQU_VAR_DIR=var/test-sqlite $(PY) -m pytest
 
 # PostgreSQL when reachable; under CI=true it must be. Tests whose subject does not depend on the database engine
 # (the browser and the authorization matrix: marker one_engine) ran on SQLite already.
 test-postgres:
 	@if $(PY) scripts/pg_ready.py "$(PG_URL)"; then \
-		DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "not one_engine"; \
+		SHEQU_VAR_DIR=var/test-postgres DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "not one_engine"; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $(PG_URL) is not reachable, and CI requires it"; exit 1; \
 	else echo "SKIPPED: PostgreSQL at $(PG_URL) is not reachable; the suite ran on SQLite only"; fi
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from shequ.core.keyfiles import read_or_create  # standard library only
+
 
 def env(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -57,11 +59,8 @@ def _secret_key() -> str:
     """The secret from the environment, else one generated once and kept under var/."""
     if value := os.environ.get("SHEQU_SECRET_KEY"):
         return value
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    # Written privately and linked into place: processes starting together (test passes, web workers) share one.
+    return read_or_create(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50).encode()).decode().strip()
 
 
 SECRET_KEY = _secret_key()
