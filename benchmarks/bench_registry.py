@@ -4,7 +4,7 @@
   their check digit, names, phones, birth dates, ethnicity, residency, household registration address), beside the
   database's own bulk load of the same rows into the same table (``registry_person``): PostgreSQL's
   ``COPY ... FROM STDIN``; SQLite has no COPY, so one ``executemany`` INSERT in one transaction.
-* **resolve**: ``shequ.registry.merging.resolve_identities()`` over everyone, with a known share of planted
+* **resolve**: ``shequ.registry.resolution.resolve_identities()`` over everyone, with a known share of planted
   duplicates (the same person again without an ID number: a homophone in the name, or another phone), beside one
   plain read of every person's matching fields.
 * **search**: ``shequ.registry.search.search_people(user, q, limit=20)`` for each kind of query, as an administrator
@@ -554,9 +554,9 @@ def resolve(backend: str, ledger: Ledger, homes: dict[int, tuple[int, int]], out
     from shequ.registry.models import MatchCandidate, MatchStatus, Merge, Person
 
     try:
-        from shequ.registry.merging import resolve_identities
+        from shequ.registry.resolution import resolve_identities
     except ImportError as error:
-        reason = f"identity resolution skipped: shequ.registry.merging.resolve_identities is missing ({error})"
+        reason = f"identity resolution skipped: shequ.registry.resolution.resolve_identities is missing ({error})"
         outcome.skips.append(f"{backend}: SKIPPED {reason}")
         say(f"SKIPPED {reason}")
         return

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from hypothesis import given
 
-from shequ.registry import actions, merging
+from shequ.registry import actions, merging, resolution
 from shequ.registry.actions import MANUAL
 from shequ.registry.importing import import_file
 from shequ.registry.matching import MERGE_THRESHOLD, REVIEW_THRESHOLD, Decision, could_match, score
@@ -58,7 +58,7 @@ def test_it_skips_only_pairs_that_would_score_different(a, b):
 
 
 def test_it_merges_above_the_threshold_and_queues_between_them(base):
-    report = merging.resolve_identities()
+    report = resolution.resolve_identities()
     assert (report.compared, report.merged, report.queued) == (2, 1, 1)
     assert report.keyed == 5 and report.seconds >= 0
     merge = Merge.objects.get()
@@ -74,47 +74,47 @@ def test_it_merges_above_the_threshold_and_queues_between_them(base):
 
 
 def test_it_changes_nothing_when_run_again(base):
-    merging.resolve_identities()
+    resolution.resolve_identities()
     state = (Change.objects.count(), MatchCandidate.objects.count(), Merge.objects.count())
-    again = merging.resolve_identities()
+    again = resolution.resolve_identities()
     assert (again.compared, again.merged, again.queued) == (0, 0, 0)
     assert (Change.objects.count(), MatchCandidate.objects.count(), Merge.objects.count()) == state
 
 
 def test_it_never_proposes_a_pair_marked_distinct_again(base, world):
-    merging.resolve_identities()
+    resolution.resolve_identities()
     pending = MatchCandidate.objects.get(status="pending")
     merging.mark_distinct(pending, by=world.community_staff)
     # Edited since: its keys are recomputed, the pair found again, and still not proposed.
     actions.update_person(base["chen_maybe"], by=None, source=MANUAL, hukou_address="福田区")
-    again = merging.resolve_identities()
+    again = resolution.resolve_identities()
     # Re-keyed: the edited record and the record kept by the first run's merge.
     assert (again.keyed, again.queued, again.merged) == (2, 0, 0)
     assert list(MatchCandidate.objects.values_list("status", flat=True).order_by("status")) == ["distinct", "merged"]
 
 
 def test_it_keeps_an_undone_automatic_merge_for_a_person_to_decide(base):
-    merging.resolve_identities()
+    resolution.resolve_identities()
     merging.unmerge(Merge.objects.get(), by=None)
-    again = merging.resolve_identities()
+    again = resolution.resolve_identities()
     assert again.merged == 0
     assert MatchCandidate.objects.filter(status="pending").count() == 2  # the undone pair is back in the queue
 
 
 def test_it_resolves_only_the_people_given(base):
-    report = merging.resolve_identities(people=[base["wang"], base["chen"]])
+    report = resolution.resolve_identities(people=[base["wang"], base["chen"]])
     assert (report.compared, report.merged, report.queued) == (1, 0, 1)
     assert Merge.objects.count() == 0
 
 
 def test_it_keys_people_by_sound_and_date_and_drops_merged_records(base):
-    merging.refresh_keys()
+    resolution.refresh_keys()
     keys = set(BlockingKey.objects.filter(person=base["zhang_again"]).values_list("key", flat=True))
     assert keys == {"h:zanxiaomin:1980", "m:zanxiaomin:0503", "i:zxm:19800503", "s:zan:19800503", "t:00138000"}
-    assert merging.refresh_keys() == 0  # nothing stale
+    assert resolution.refresh_keys() == 0  # nothing stale
     merging.merge(base["zhang"], base["zhang_again"], by=None)
     assert not BlockingKey.objects.filter(person=base["zhang_again"]).exists()
-    assert merging.refresh_keys() == 1  # the kept record changed
+    assert resolution.refresh_keys() == 1  # the kept record changed
 
 
 def test_it_runs_as_a_command_with_a_progress_line(base, capsys):
@@ -198,7 +198,7 @@ def pair_in_g1(world):
     b = person(name="陈静", birth_date=date(1961, 2, 2), phone="13700137000")
     for p in (a, b):
         actions.move_in(p, home, role="family", since=date(2020, 1, 1), by=None, source=MANUAL)
-    merging.resolve_identities()
+    resolution.resolve_identities()
     return a, b, MatchCandidate.objects.get(status="pending")
 
 
@@ -269,7 +269,7 @@ def test_it_folds_a_chain_of_copies_into_one_record(world):
         person(name=name, birth_date=BORN, phone="13800138000", hukou_address=address)
         for name, address in (("张晓明", "南山区"), ("章小明", ""), ("张小鸣", "南山区"))
     ]
-    report = merging.resolve_identities()
+    report = resolution.resolve_identities()
     assert report.merged == 2
     current = Person.objects.current().filter(pk__in=[p.pk for p in copies])
     assert current.count() == 1

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from shequ.registry import actions, merging
+from shequ.registry import actions, resolution
 from shequ.registry.actions import MANUAL
 from shequ.registry.models import MatchCandidate, Merge, Person
 from tests.browser import log_in, screenshot
@@ -25,7 +25,7 @@ def test_it_merges_and_undoes_from_the_pages(browser_page, live_server, world):
     b = actions.create_person(by=None, source=MANUAL, name="陈静", birth_date=date(1961, 2, 2), phone="13700137000")
     for p in (a, b):
         actions.move_in(p, home, role="family", since=date(2020, 1, 1), by=None, source=MANUAL)
-    merging.resolve_identities()
+    resolution.resolve_identities()
     candidate = MatchCandidate.objects.get(status="pending")
     log_in(page, live_server.url, "c1staff")
 

@@ -600,7 +600,7 @@ class Merge(models.Model):
 class BlockingKey(models.Model):
     """One blocking key of a current person (``matching.blocking_keys``): people are compared only if they share one.
 
-    Derived data, rebuilt by ``merging.refresh_keys`` for every person whose ``updated_at`` differs from its
+    Derived data, rebuilt by ``resolution.refresh_keys`` for every person whose ``updated_at`` differs from its
     ``BlockingStamp``; never edited by hand and never history."""
 
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")

@@ -1,5 +1,11 @@
 """The community base's pages, mounted at /registry/. Each page module keeps its own urlpatterns."""
 
-from . import dictionary_views, import_views, merge_views, views
+from . import dictionary_views, edit_views, import_views, merge_views, views
 
-urlpatterns = [*views.urlpatterns, *import_views.urlpatterns, *merge_views.urlpatterns, *dictionary_views.urlpatterns]
+urlpatterns = [
+    *views.urlpatterns,
+    *edit_views.urlpatterns,
+    *import_views.urlpatterns,
+    *merge_views.urlpatterns,
+    *dictionary_views.urlpatterns,
+]

@@ -1,12 +1,11 @@
-"""The community base's staff pages: the area overview, grid, building, dwelling, household, person and organisation
-pages linked to each other, the people and organisation lists with search, the manual edit of a person, and where
-people work (adding a workplace from the person's page, ending an employment after a confirmation).
+"""The community base's staff pages that read: the area overview, grid, building, dwelling, household, person and
+organisation pages linked to each other, and the people and organisation lists with search. The pages that write
+(the manual edit of a person, workplaces, reveal) are ``edit_views.py``; what a record shows, ``display.py``.
 
 Views parse the request, read through ``registry.queries`` (every read scoped to the user: out of area is a 404;
-people and organisations come masked by the user's clearance, ``registry.visibility``) and ``registry.search``, and
-write through ``registry.actions``. Values read from elsewhere (history, a record as of a date, related people) are
-shown through the same ``Viewer``. Pages work without JavaScript; htmx only swaps the search results and revealed
-values in place.
+people and organisations come masked by the user's clearance, ``registry.visibility``) and ``registry.search``.
+Values read from elsewhere (history, a record as of a date, related people) are shown through the same ``Viewer``.
+Pages work without JavaScript; htmx only swaps the search results and revealed values in place.
 """
 
 from __future__ import annotations
@@ -14,25 +13,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied as PageForbidden
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from shequ.access.decorators import records_required, staff_required
 from shequ.access.models import User
-from shequ.core.errors import DomainError, NotFound
-from shequ.core.errors import PermissionDenied as DomainForbidden
+from shequ.core.errors import DomainError
 
-from . import actions, queries, search, visibility
-from .dictionary import CodeItem, Field, FieldType
-from .models import Change, Employment, Organization, OrganizationTag, Person, PersonTag, SourceKind
+from . import queries, search, visibility
+from .dictionary import CodeItem
+from .display import field_rows, history_rows, or_404, split_tags, with_roles
+from .models import Organization, OrganizationTag, Person, PersonTag, SourceKind
 
 PAGE_SIZE = 25
 
@@ -51,119 +47,8 @@ class CappedPaginator(Paginator):
         return min(n, self.CAP)
 
 
-def _or_404(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except NotFound as e:
-        raise Http404(e.message) from e
-
-
 def can_edit(user: User) -> bool:
     return queries.may_edit_records(user)
-
-
-# --- dictionary-driven display ------------------------------------------------------------------
-
-
-def _fields(record_type: str, names: tuple[str, ...]) -> list[Field]:
-    """The dictionary's fields of a record type, in the model's order."""
-    by_name = {f.attribute: f for f in Field.objects.filter(name__startswith=f"{record_type}.")}
-    return [by_name[n] for n in names if n in by_name]
-
-
-def _code_labels(fields: list[Field]) -> dict[str, dict[str, str]]:
-    tables = [f.code_table_id for f in fields if f.code_table_id]
-    labels: dict[int, dict[str, str]] = {}
-    for item in CodeItem.objects.filter(table_id__in=tables):
-        labels.setdefault(item.table_id, {})[item.code] = item.label
-    return {f.attribute: labels.get(f.code_table_id, {}) for f in fields if f.code_table_id}
-
-
-def _display(value: Any, codes: dict[str, str] | None) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if codes is not None:
-        return codes.get(str(value), str(value))
-    return str(value)
-
-
-def field_rows(
-    record_type: str,
-    names: tuple[str, ...],
-    values: dict[str, Any],
-    viewer: visibility.Viewer,
-    sources: dict[str, Change] | None = None,
-    *,
-    masked: bool = False,
-) -> list[dict[str, Any]]:
-    """Label, displayed value, sensitivity and (when the value is clear) the Change that set it, for each dictionary
-    field the viewer may know of. ``masked``: the values are masked already (a masked instance's); otherwise they
-    are raw (a record as of a date) and masked here."""
-    fields = [f for f in _fields(record_type, names) if not viewer.hidden(f.name)]
-    codes = _code_labels(fields)
-    rows = []
-    for f in fields:
-        clear = viewer.clear(f.name)
-        value = values.get(f.attribute)
-        shown = value if masked or clear else viewer.shown(f.name, value)
-        rows.append(
-            {
-                "name": f.attribute,
-                "label": f.label,
-                "sensitivity": f.sensitivity,
-                "value": _display(shown, codes.get(f.attribute) if clear else None),
-                "masked": not clear and value not in (None, ""),
-                "revealable": not clear and value not in (None, "") and viewer.may_reveal(f.name),
-                # where a value came from (the batch's ledger name, the source) says something about it too
-                "source": (sources or {}).get(f.attribute) if clear else None,
-            }
-        )
-    return rows
-
-
-def _history_rows(record_type: str, record_id: int, viewer: visibility.Viewer) -> list[dict[str, Any]]:
-    """A record's changes, newest first, with field labels, displayed values (masked by each field's level; the
-    changes of a hidden field left out) and the import batch if any."""
-    changes = list(queries.history(record_type, record_id)[:200])
-    fields = {f.attribute: f for f in Field.objects.filter(name__startswith=f"{record_type}.")}
-    codes = _code_labels(list(fields.values()))
-    batches = queries.import_batches(changes)
-    rows = []
-    for c in changes:
-        name = f"{record_type}.{c.field}"
-        if viewer.hidden(name):
-            continue
-        clear = viewer.clear(name)
-        rows.append(
-            {
-                "change": c,
-                "label": fields[c.field].label if c.field in fields else c.field,
-                "old": _display(viewer.shown(name, c.old_value), codes.get(c.field) if clear else None),
-                "new": _display(viewer.shown(name, c.new_value), codes.get(c.field) if clear else None),
-                "batch": batches.get(c.source_ref) if c.source_kind == SourceKind.IMPORT and clear else None,
-                "masked": not clear,
-            }
-        )
-    return rows
-
-
-def _tag_rows(rows: Any) -> tuple[list[Any], list[Any]]:
-    """(held, ended) tag rows."""
-    today = queries.clock.now().date()
-    held, ended = [], []
-    for row in rows:
-        (held if row.until is None or row.until > today else ended).append(row)
-    return held, ended
-
-
-def _with_roles(rows: list[Any]) -> list[Any]:
-    """Residences with ``role_label``, the residence-role code table's label for their role."""
-    labels = {i.code: i.label for i in CodeItem.objects.filter(table__code="residence_role")}
-    for row in rows:
-        row.role_label = labels.get(row.role, row.role)
-    return rows
 
 
 # --- overview pages -------------------------------------------------------------------------------
@@ -205,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def grid(request: HttpRequest, code: str) -> HttpResponse:
-    region = _or_404(queries.get_grid_for, request.user, code)
+    region = or_404(queries.get_grid_for, request.user, code)
     counts = queries.area_counts([region])[region.code]
     buildings = queries.buildings_for(request.user).filter(grid=region).order_by("address", "id")
     page = Paginator(buildings, PAGE_SIZE * 2).get_page(request.GET.get("page"))
@@ -222,7 +107,7 @@ def grid(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @records_required
 def building(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_building_for, request.user, pk)
+    found = or_404(queries.get_building_for, request.user, pk)
     organizations = queries.organizations_for(request.user).filter(premises__building=found).select_related("premises")
     return render(
         request,
@@ -234,7 +119,7 @@ def building(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @records_required
 def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_dwelling_for, request.user, pk)
+    found = or_404(queries.get_dwelling_for, request.user, pk)
     viewer = visibility.viewer_for(request.user)
     current, past = queries.residences_of_dwelling(found, request.user)
     return render(
@@ -242,8 +127,8 @@ def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
         "registry/dwelling.html",
         {
             "dwelling": found,
-            "current": _with_roles(current),
-            "past": _with_roles(past),
+            "current": with_roles(current),
+            "past": with_roles(past),
             "households": [
                 viewer.household(h) for h in found.households.select_related("head").order_by("number", "id")
             ],
@@ -255,14 +140,14 @@ def dwelling(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @records_required
 def household(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_household_for, request.user, pk)
+    found = or_404(queries.get_household_for, request.user, pk)
     viewer = visibility.viewer_for(request.user)
-    members = _with_roles(queries.household_members(found, request.user))
+    members = with_roles(queries.household_members(found, request.user))
     viewer.household(found)
     return render(
         request,
         "registry/household.html",
-        {"household": found, "members": members, "history": _history_rows("household", found.pk, viewer)},
+        {"household": found, "members": members, "history": history_rows("household", found.pk, viewer)},
     )
 
 
@@ -279,7 +164,7 @@ def _parse_day(text: str) -> date | None:
 @require_GET
 @records_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_person_for, request.user, pk)
+    found = or_404(queries.get_person_for, request.user, pk)
     viewer = visibility.viewer_for(request.user)
     sources = queries.field_sources(found)
     batches = queries.import_batches(list(sources.values()))
@@ -301,11 +186,11 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         if residence.household_id:
             household_rows = queries.household_members(residence.household, request.user)
             others = [r for r in household_rows if r.person_id != found.pk]
-            _with_roles(others)
+            with_roles(others)
             members.append({"household": residence.household, "members": others})
     # Tags above the clear level are left out entirely: not even that there is one (the reveal is always offered).
     tag_rows = PersonTag.objects.filter(person=found).select_related("tag").order_by("-since")
-    held, ended = _tag_rows(viewer.clear_tag_rows(tag_rows))
+    held, ended = split_tags(viewer.clear_tag_rows(tag_rows))
     working, worked = queries.employments_of_person(found, request.user)
     return render(
         request,
@@ -317,15 +202,15 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of_text": as_of_text,
             "as_of_error": as_of_error,
             "as_of_rows": as_of_rows,
-            "current": _with_roles(current),
-            "past": _with_roles(past),
+            "current": with_roles(current),
+            "past": with_roles(past),
             "workplaces": working,
             "past_workplaces": worked,
             "employment_shown": not viewer.hidden("employment.organization"),
             "members": members,
             "tags": held,
             "ended_tags": ended,
-            "history": _history_rows("person", found.pk, viewer),
+            "history": history_rows("person", found.pk, viewer),
             "can_edit": can_edit(request.user),
             "may_reveal_tags": viewer.may_reveal_tags(),
         },
@@ -388,86 +273,20 @@ def organizations(request: HttpRequest) -> HttpResponse:
     return _list(request, "organizations")
 
 
-# --- the manual edit of a person ------------------------------------------------------------------
-
-
-class PersonForm(forms.Form):
-    """The dictionary's person fields (labels, code tables, required flags come from the Field rows), only those
-    the user sees in clear: a masked value is never offered, so it can never be written back."""
-
-    def __init__(self, *args: Any, person: Person, viewer: visibility.Viewer, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.person = person
-        self.dictionary = [f for f in _fields("person", Person.TRACKED) if viewer.clear(f.name)]
-        for f in self.dictionary:
-            self.fields[f.attribute] = self._form_field(f)
-            self.initial[f.attribute] = getattr(person, f.attribute)
-
-    @staticmethod
-    def _form_field(f: Field) -> forms.Field:
-        common = {"label": f.label, "required": f.required, "help_text": f.description}
-        if f.type == FieldType.CODE and f.code_table_id:
-            items = CodeItem.objects.filter(table_id=f.code_table_id, active=True).order_by("order", "code")
-            return forms.ChoiceField(choices=[("", "—"), *[(i.code, i.label) for i in items]], **common)
-        if f.type == FieldType.DATE:
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
-        if f.attribute == "note":
-            return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, **common)
-        # Room for spaces and dashes people type in numbers; the action normalises and checks them.
-        max_length = 30 if f.type in (FieldType.ID_NUMBER, FieldType.PHONE) else None
-        return forms.CharField(max_length=max_length or Person._meta.get_field(f.attribute).max_length, **common)
-
-    def changed_values(self) -> dict[str, Any]:
-        """Only the fields the user changed, as the action expects them (empty text, None for no date)."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
-
-    def save(self, user: User) -> list[Change]:
-        try:
-            return actions.update_person(self.person, by=user, source=actions.MANUAL, **self.changed_values())
-        except DomainError as e:
-            self.add_error(e.field if e.field in self.fields else None, e.message)
-            raise
-
-
-@require_http_methods(["GET", "POST"])
-@staff_required
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    # The record in clear, for the fields the form offers (those the user sees in clear) and the write.
-    found = _or_404(queries.get_person_unmasked_for, request.user, pk)
-    if not can_edit(request.user):
-        raise PageForbidden
-    form = PersonForm(request.POST or None, person=found, viewer=visibility.viewer_for(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes = form.save(request.user)
-        except DomainError:
-            pass
-        else:
-            if changes:
-                messages.success(request, _("Saved: %(n)s fields changed.") % {"n": len(changes)})
-            else:
-                messages.info(request, _("Nothing changed."))
-            return redirect("registry_person", pk=found.pk)
-    shown = queries.get_person_for(request.user, pk)  # the heading shows the name as the user may see it
-    return render(
-        request, "registry/person_edit.html", {"person": shown, "form": form}, status=400 if form.errors else 200
-    )
-
-
 # --- organisations --------------------------------------------------------------------------------
 
 
 @require_GET
 @records_required
 def organization(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _or_404(queries.get_organization_for, request.user, pk)
+    found = or_404(queries.get_organization_for, request.user, pk)
     viewer = visibility.viewer_for(request.user)
     values = {name: getattr(found, name) for name in Organization.TRACKED}
     values["premises"] = str(found.premises) if found.premises else ""
     if "premises" in found.masked_fields:
         values["premises"] = visibility.masking.MASKED
     tag_rows = OrganizationTag.objects.filter(organization=found).select_related("tag").order_by("-since")
-    held, ended = _tag_rows(viewer.clear_tag_rows(tag_rows, "organization"))
+    held, ended = split_tags(viewer.clear_tag_rows(tag_rows, "organization"))
     premises_visible = (
         found.premises_id is not None and queries.dwellings_for(request.user).filter(pk=found.premises_id).exists()
     )
@@ -483,7 +302,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
             "premises_visible": premises_visible,
             "tags": held,
             "ended_tags": ended,
-            "history": _history_rows("organization", found.pk, viewer),
+            "history": history_rows("organization", found.pk, viewer),
             **workers,
         },
     )
@@ -502,180 +321,6 @@ def _workers(request: HttpRequest, organization: Organization) -> dict[str, Any]
     }
 
 
-# --- where people work: add a workplace, end an employment ------------------------------------------------------
-
-
-class EmploymentForm(forms.Form):
-    """An organisation of the user's area (chosen from a name search), the position and the start, labelled by the
-    data dictionary's employment.* fields."""
-
-    organization = forms.IntegerField(min_value=1, max_value=2**53)
-    position = forms.CharField(max_length=50, required=False)
-    since = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        labels = {f.attribute: f for f in _fields("employment", ("organization", "position", "start"))}
-        for name, attribute in (("organization", "organization"), ("position", "position"), ("since", "start")):
-            if attribute in labels:
-                self.fields[name].label = labels[attribute].label
-        # chosen with a radio button among the search results (``_employment_choices.html``)
-        self.fields["organization"].error_messages["required"] = _("Search for the organization and choose it.")
-
-
-def _organization_choices(user: User, q: str) -> tuple[list[Organization], str]:
-    """Organisations of the user's area found by a name, credit code or address search (masked), or why not."""
-    if not q:
-        return [], ""
-    try:
-        found = search.organizations_matching(user, search.classify(q))
-    except (search.SearchRefused, DomainError) as e:
-        return [], e.message
-    return list(found.select_related("premises__building")[:20]), ""
-
-
-@require_http_methods(["GET", "POST"])
-@staff_required
-def employment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """添加工作单位: search the area's organisations by name, choose one, give the position and the start."""
-    user = request.user
-    shown = _or_404(queries.get_person_for, user, pk)  # the heading shows the person as the user may see them
-    if not can_edit(user):
-        raise PageForbidden
-    # the search that found the choices: in the query while searching, beside the choice once posted
-    q = (request.GET.get("q") or request.POST.get("q") or "").strip()[:60]
-    form = EmploymentForm(request.POST or None, initial={"since": queries.clock.now().date()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = queries.get_person_unmasked_for(user, pk)
-            organization = queries.get_organization_unmasked_for(user, data["organization"])
-            actions.employ(
-                person, organization, since=data["since"], position=data["position"], by=user, source=actions.MANUAL
-            )
-        except NotFound:
-            form.add_error("organization", _("Choose an organization of your area."))
-        except DomainError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, _("Workplace added."))
-            return redirect("registry_person", pk=pk)
-    choices, refused = _organization_choices(user, q)
-    chosen = str(form["organization"].value() or "")
-    context = {"person": shown, "form": form, "q": q, "choices": choices, "refused": refused, "chosen": chosen}
-    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
-        return render(request, "registry/_employment_choices.html", context)
-    return render(request, "registry/employment_form.html", context, status=400 if form.errors else 200)
-
-
-class EndEmploymentForm(forms.Form):
-    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    back = forms.ChoiceField(choices=[("person", "person"), ("organization", "organization")], required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        end = Field.objects.filter(name="employment.end").first()
-        self.fields["until"].label = end.label if end is not None else _("Left on")
-        self.fields["back"].widget = forms.HiddenInput()
-
-
-@require_http_methods(["GET", "POST"])
-@staff_required
-def employment_end(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the confirmation (htmx swaps it in place of the button); POST: end the employment on the given day."""
-    user = request.user
-    employment = _or_404(queries.get_employment_unmasked_for, user, pk)  # person and organisation in the area
-    if not can_edit(user):
-        raise PageForbidden
-    back = request.POST.get("back") or request.GET.get("back") or "person"
-    back = back if back in ("person", "organization") else "person"
-    form = EndEmploymentForm(request.POST or None, initial={"until": queries.clock.now().date(), "back": back})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.leave_employment(employment, until=form.cleaned_data["until"], by=user, source=actions.MANUAL)
-        except DomainError as e:
-            form.add_error("until" if e.field == "end" else None, e.message)
-        else:
-            messages.success(request, _("Employment ended."))
-            if back == "organization":
-                return redirect("registry_organization", pk=employment.organization_id)
-            return redirect("registry_person", pk=employment.person_id)
-    # What the page shows is a masked copy, read again: the instance above is the one written.
-    shown = Employment.objects.select_related("person", "organization").get(pk=employment.pk)
-    visibility.viewer_for(user).employments([shown], [shown.organization_id])
-    fragment = bool(request.htmx) and request.method == "GET"
-    context = {
-        "employment": shown,
-        "form": form,
-        "back": back,
-        "fragment": fragment,
-        "base_template": "registry/_fragment.html" if fragment else "base.html",
-    }
-    return render(request, "registry/employment_end.html", context, status=400 if form.errors else 200)
-
-
-# --- reveal: a masked value in clear, on request with a purpose (audited) ----------------------------------------
-
-
-class RevealForm(forms.Form):
-    fields_ = forms.CharField(max_length=200)  # the field names, comma separated ("id_number", "tags")
-    purpose = forms.ChoiceField(choices=())
-    purpose_text = forms.CharField(max_length=200, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["purpose"].choices = list(visibility.purpose_labels().items())
-        self.fields["purpose"].label = _("Purpose")
-        self.fields["purpose_text"].label = _("In words")
-        self.fields["fields_"].widget = forms.HiddenInput()
-
-    def names(self) -> list[str]:
-        return [n.strip() for n in self.cleaned_data["fields_"].split(",") if n.strip()]
-
-
-def _field_labels(names: list[str]) -> list[str]:
-    labels = {f.attribute: f.label for f in _fields("person", (*Person.TRACKED, visibility.TAGS))}
-    return [labels.get(n, n) for n in names]
-
-
-@require_http_methods(["GET", "POST"])
-@records_required
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the small form asking why (htmx swaps it in place of the masked value); POST: the clear values."""
-    shown = _or_404(queries.get_person_for, request.user, pk)  # out of scope: 404 before anything else
-    names = [n for n in request.GET.get("fields", request.POST.get("fields_", "")).split(",") if n]
-    fragment = bool(request.htmx)
-    context: dict[str, Any] = {"person": shown, "names": ",".join(names), "labels": _field_labels(names)}
-    context["fragment"] = fragment
-    context["base_template"] = "registry/_fragment.html" if fragment else "base.html"
-    if request.method == "GET":
-        context["form"] = RevealForm(initial={"fields_": ",".join(names)})
-        return render(request, "registry/reveal.html", context)
-    form = RevealForm(request.POST)
-    context["form"] = form
-    if not form.is_valid():
-        return render(request, "registry/reveal.html", context, status=400)
-    try:
-        purpose = visibility.purpose_text(form.cleaned_data["purpose"], form.cleaned_data["purpose_text"])
-        shown_values = visibility.reveal_person(request.user, pk, form.names(), purpose)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    except DomainForbidden as e:
-        return render(request, "registry/reveal.html", {**context, "refused": e.message}, status=403)
-    except DomainError as e:
-        form.add_error(None, e.message)
-        return render(request, "registry/reveal.html", context, status=400)
-    labels = {f.attribute: f for f in _fields("person", Person.TRACKED)}
-    codes = _code_labels(list(labels.values()))
-    context["revealed"] = [
-        {"name": n, "label": labels[n].label if n in labels else n, "value": _display(v, codes.get(n))}
-        for n, v in shown_values["values"].items()
-    ]
-    context["revealed_tags"] = shown_values["tags"]
-    context["tags_asked"] = visibility.TAGS in form.names()
-    return render(request, "registry/reveal.html", context)
-
-
 urlpatterns = [
     path("", home, name="registry_home"),
     path("grids/<str:code>/", grid, name="registry_grid"),
@@ -684,10 +329,6 @@ urlpatterns = [
     path("households/<int:pk>/", household, name="registry_household"),
     path("people/", people, name="registry_people"),
     path("people/<int:pk>/", person, name="registry_person"),
-    path("people/<int:pk>/edit/", person_edit, name="registry_person_edit"),
-    path("people/<int:pk>/reveal/", person_reveal, name="registry_person_reveal"),
     path("organizations/", organizations, name="registry_organizations"),
     path("organizations/<int:pk>/", organization, name="registry_organization"),
-    path("people/<int:pk>/employments/new/", employment_new, name="registry_employment_new"),
-    path("employments/<int:pk>/end/", employment_end, name="registry_employment_end"),
 ]

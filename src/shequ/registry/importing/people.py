@@ -3,7 +3,7 @@
 Matching: an exact ID number finds the person; a row without an ID number finds a person with the same name, birth
 date and phone (a row with an ID number the base does not know may also fill in such a person who has none). A
 record merged away is followed to the record it was merged into. The identity hook then resolves the remaining rows
-without an ID number against the base as it stood when the import began (``merging.proposals_for`` over the blocking
+without an ID number against the base as it stood when the import began (``resolution.proposals_for`` over the blocking
 keys, scored by ``matching.score``): a ``same`` match fills the empty fields of that person (counted as merged, its
 other values are left alone), a ``review`` match creates the person and queues the pair for staff (counted as
 queued). Fuzzy duplicates inside one file are left to ``resolve_identities``. Everything else is created.
@@ -29,7 +29,7 @@ from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
-from .. import actions, matching, merging, queries
+from .. import actions, matching, queries, resolution
 from ..models import Employment, MatchCandidate, Organization, Person
 from ..validators import check_consistent_with_id, check_credit_code
 from .batches import ImportReport, run_batch
@@ -59,11 +59,11 @@ class _Run:
         self.keys_without_id: dict[Key, int] = {}  # the same, rows without an ID number only
         self.people: dict[int, int] = {}  # existing person pk -> the row matched to it
         self.fuzzy_people: dict[int, Person] = {}  # people of the base proposed for this chunk's rows
-        self.review: list[tuple[Person, list[merging.Proposal]]] = []  # new people to queue once they have ids
+        self.review: list[tuple[Person, list[resolution.Proposal]]] = []  # new people to queue once they have ids
         self.workplace_header = mapping.header_of_field(WORKPLACE)
         self.jobs: list[tuple[Person, int]] = []  # this chunk's employments to open: person, organisation id
         # Rows are resolved against the base as it stands now: its blocking keys must be current.
-        merging.refresh_keys()
+        resolution.refresh_keys()
 
     def save(
         self,
@@ -212,7 +212,7 @@ class _Run:
                     if work is not None:
                         jobs.append((person, work, True))
                     continue
-            review: list[merging.Proposal] = []
+            review: list[resolution.Proposal] = []
             if person is None and row.number in proposals:
                 found = proposals[row.number]
                 best = found[0] if found else None
@@ -283,7 +283,7 @@ class _Run:
             pending = step
         return roots
 
-    def _proposals(self, rows: list[tuple[Row, dict[str, Any]]]) -> dict[int, list[merging.Proposal]]:
+    def _proposals(self, rows: list[tuple[Row, dict[str, Any]]]) -> dict[int, list[resolution.Proposal]]:
         """Row number -> the people of the base it may be (best first), for rows without an ID number."""
         self.fuzzy_people = {}
         if not rows:
@@ -298,7 +298,7 @@ class _Run:
             )
             for _r, v in rows
         ]
-        found = merging.proposals_for(incoming)
+        found = resolution.proposals_for(incoming)
         wanted = {p.person_id for proposals in found for p in proposals}
         people = Person.objects.select_for_update() if self.lock else Person.objects.all()
         self.fuzzy_people = {p.pk: p for p in people.filter(pk__in=wanted)}
@@ -312,7 +312,7 @@ class _Run:
                 first_id=min(person.pk, p.person_id),
                 second_id=max(person.pk, p.person_id),
                 score=p.match.score,
-                reasons=merging.reasons_of(p.match),
+                reasons=resolution.reasons_of(p.match),
                 source_kind=origin.kind,
                 source_ref=origin.ref,
                 found_at=now,

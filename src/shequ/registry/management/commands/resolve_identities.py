@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shequ.access.models import User
-from shequ.registry.merging import resolve_identities
+from shequ.registry.resolution import resolve_identities
 
 STAGES = {
     "keys": gettext_noop("Blocking keys"),
