@@ -68,7 +68,12 @@ class Story:
 
     def verify(self, when: str, passed: bool = True, by=None) -> Story:
         return self._at(
-            when, actions.verify, self.event, by=by or self.w.grid_worker, passed=passed, note="" if passed else "未清理"
+            when,
+            actions.verify,
+            self.event,
+            by=by or self.w.grid_worker,
+            passed=passed,
+            note="" if passed else "未清理",
         )
 
     def rate(self, when: str, score: int, reopen: bool = False) -> Story:

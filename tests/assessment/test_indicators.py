@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 OCTOBER = Period(date(2025, 9, 1), date(2025, 10, 31))
 
 
-def figures(scope: Scope = Scope(), period: Period = OCTOBER) -> dict:
+EVERYWHERE = Scope()
+
+
+def figures(scope: Scope = EVERYWHERE, period: Period = OCTOBER) -> dict:
     rollups.fold()
     return values(totals(scope, period))
 

@@ -67,16 +67,16 @@ def get_item_for(user: User, pk: int) -> InspectionItem:
 def population(kind: str, region: Region, date_from: date, date_to: date) -> list[int]:
     start, end = Period(date_from, date_to).bounds()
     if kind == InspectionKind.EVENTS:
-        rows = Event.objects.filter(
+        events = Event.objects.filter(
             status=Status.CLOSED, area_code__startswith=region.code, closed_at__gte=start, closed_at__lt=end
         )
-    elif kind == InspectionKind.RECORDS:
-        rows = TaskItem.objects.exclude(status=ItemStatus.PENDING).filter(
+        return list(events.order_by("pk").values_list("pk", flat=True))
+    if kind == InspectionKind.RECORDS:
+        records = TaskItem.objects.exclude(status=ItemStatus.PENDING).filter(
             task__grid__code__startswith=region.code, done_at__gte=start, done_at__lt=end
         )
-    else:
-        raise InvalidInput(_("Choose closed events or collected records."), code="bad_kind", field="kind")
-    return list(rows.order_by("pk").values_list("pk", flat=True))
+        return list(records.order_by("pk").values_list("pk", flat=True))
+    raise InvalidInput(_("Choose closed events or collected records."), code="bad_kind", field="kind")
 
 
 def sample(population: list[int], *, size: int, seed: int) -> list[int]:
@@ -180,6 +180,7 @@ def _assessed(item: InspectionItem) -> tuple[str, int | None, int | None]:
             .first()
         )
         return event["area_code"], event["unit_id"], verifier
+    assert item.task_item_id is not None  # an item is an event's or a record's
     done = TaskItem.objects.filter(pk=item.task_item_id).values("by_id", "task__grid__code").get()
     return done["task__grid__code"], None, done["by_id"]
 

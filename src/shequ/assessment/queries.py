@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Floor
@@ -179,7 +180,7 @@ def _pieces(period: Period) -> Iterator[tuple[str, tuple[date, date]]]:
             yield "d", days
 
 
-def _counter(row: dict) -> Counter:
+def _counter(row: Mapping[str, Any]) -> Counter:
     return Counter({m: int(row.get(m) or 0) for m in MEASURE_CODES})
 
 
@@ -356,4 +357,3 @@ def events_at_spot(user: User, scope: Scope, period: Period, x: int, y: int) -> 
 def overdue_events(user: User, scope: Scope, period: Period) -> QuerySet[Event]:
     """Events with a handling cycle that went overdue in the period (the report's overdue list)."""
     return events_behind(user, scope, period, Drill("cycles_overdue"))
-

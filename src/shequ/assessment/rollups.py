@@ -17,6 +17,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -163,7 +164,7 @@ _UPSERT = (
 
 def apply_deltas(deltas: dict[Cell, Counter]) -> int:
     """Move the rollups by these differences, in the cells' sorted order (two writers never deadlock)."""
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (*cell, *(counts.get(m, 0) for m in MEASURE_CODES))
         for cell, counts in sorted(deltas.items())
         if any(counts.values())
@@ -324,9 +325,11 @@ def sum_rollups() -> None:
     ]
     with connection.cursor() as cursor:
         for slice_, key, where in slices:
+            # PostgreSQL refuses a constant in GROUP BY: the slice of all groups by community and day only.
+            group_key = "" if key == "''" else f", {key}"
             for grain, day in (("d", "day"), ("m", month)):
                 cursor.execute(
                     f"INSERT INTO assessment_rollup (slice, grain, community_code, day, key, {_COLUMNS}) "
                     f"SELECT {slice_}, '{grain}', community_code, {day}, {key}, {sums} FROM assessment_fact {where} "
-                    f"GROUP BY community_code, {day}, {key}"
+                    f"GROUP BY community_code, {day}{group_key}"
                 )

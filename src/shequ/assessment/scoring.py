@@ -132,7 +132,7 @@ def _subjects(kind: str) -> list[tuple[int, str, str]]:
     """(id, name, area code) of everyone a scheme scores: active grid workers with a grid, or active units."""
     if kind == SubjectKind.WORKER:
         workers = User.objects.filter(role=Role.GRID_WORKER, is_active=True, region__isnull=False)
-        return [(u.pk, u.name or u.username, u.region.code) for u in workers.select_related("region")]
+        return [(u.pk, u.name or u.username, u.region.code) for u in workers.select_related("region") if u.region]
     units = Unit.objects.filter(active=True).select_related("region")
     return [(u.pk, u.name, u.region.code) for u in units]
 
