@@ -269,6 +269,9 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"pk": "notice.pk", "file_pk": "attachment.pk"}, post=True
     ),
     "notices/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "notice.pk"}, fixed={"action": "withdraw"}, post=True),
+    # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
+    "assessment/": Rule("staff", query={"area": "{grid.code}", "by": "grid"}),
+    "assessment/events/": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),
@@ -341,6 +344,10 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/registry/people/{id}/reveal": Rule(
         "revealers", obj={"id": "person.pk"}, body=reveal_api_body, reads=True
     ),
+    # assessment: definitions for everyone signed in; figures and the events behind them for the asker's scope
+    "GET /api/assessment/indicators": R("users"),
+    "GET /api/assessment/figures": Rule("staff", query={"area": "{grid.code}", "by": "community"}),
+    "GET /api/assessment/events": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
     "GET /api/stats/counts": Rule(
         "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')

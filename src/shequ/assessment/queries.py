@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Floor
@@ -106,6 +107,9 @@ class Scope:
         if len(self.area) == 15:
             return Slice.GRID.value, self.area
         return Slice.ALL.value, ""
+
+    def querystring(self) -> str:
+        return urlencode(self.query())
 
     def query(self) -> dict[str, str]:
         """The scope as URL parameters (links keep the scope)."""
