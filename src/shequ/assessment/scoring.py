@@ -13,6 +13,7 @@ accepted appeal is a ``Correction`` beside the score. Each step is a row of the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -35,6 +36,7 @@ from .scoring_models import (
     Month,
     MonthStatus,
     Scheme,
+    SchemeItem,
     Score,
     SubjectKind,
 )
@@ -292,3 +294,97 @@ def correct(score: Score, *, by: User, delta: float, reason: str) -> Correction:
     made = Correction.objects.create(score=score, delta=delta, reason=reason[:2000], by=by, at=clock.now())
     _entry(score.month, "corrected", by, f"{delta:+g} {reason[:180]}", score=score)
     return made
+
+
+# --- schemes: edited by the office --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    indicator: str
+    weight: float
+    target: float
+
+
+# A scheme to start from: the three published rates, on-time handling and rework, 100 points in all.
+DEFAULT_ITEMS = {
+    SubjectKind.WORKER: (
+        ItemInput("response_rate", 20, 0.95),
+        ItemInput("on_time_rate", 20, 0.9),
+        ItemInput("closure_rate", 20, 0.9),
+        ItemInput("satisfaction_rate", 20, 0.9),
+        ItemInput("spot_fail_rate", 20, 0.05),
+    ),
+    SubjectKind.UNIT: (
+        ItemInput("on_time_rate", 30, 0.9),
+        ItemInput("overdue_rate", 20, 0.05),
+        ItemInput("rework_rate", 20, 0.1),
+        ItemInput("satisfaction_rate", 30, 0.9),
+    ),
+}
+
+
+@transaction.atomic
+def save_scheme(
+    scheme: Scheme | None,
+    *,
+    by: User,
+    name: str,
+    subject: str,
+    items: list[ItemInput],
+    overdue_deduction: float = 1.0,
+    rework_deduction: float = 1.0,
+    self_found_bonus: float = 0.5,
+    bonus_cap: float = 10.0,
+    active: bool = True,
+) -> Scheme:
+    """Create or edit a scheme. Months already computed keep the scheme as it was (their snapshot)."""
+    _office(by)
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("Give the scheme a name."), field="name")
+    if subject not in SubjectKind.values or (scheme is not None and scheme.subject != subject):
+        raise InvalidInput(_("Choose grid workers or units (it cannot change later)."), field="subject")
+    if not items:
+        raise InvalidInput(_("Choose at least one indicator."), code="scheme_empty", field="items")
+    if len({i.indicator for i in items}) != len(items):
+        raise InvalidInput(_("Each indicator once."), code="bad_item", field="items")
+    for item in items:
+        indicator = INDICATOR.get(item.indicator)
+        if indicator is None:
+            raise InvalidInput(_("Unknown indicator %(code)s.") % {"code": item.indicator}, field="items")
+        if not 0 < item.weight <= 100:
+            raise InvalidInput(_("A weight is between 0 and 100 points."), code="bad_weight", field="items")
+        if item.target < 0 or (indicator.kind == Kind.RATE and item.target > 1):
+            raise InvalidInput(_("A rate's target is between 0 and 100%."), code="bad_target", field="items")
+    for value in (overdue_deduction, rework_deduction, self_found_bonus, bonus_cap):
+        if not 0 <= value <= 100:
+            raise InvalidInput(_("Deductions and bonuses are between 0 and 100 points."), code="bad_points")
+    scheme = scheme or Scheme(subject=subject)
+    scheme.name, scheme.active = name[:100], active
+    scheme.overdue_deduction, scheme.rework_deduction = overdue_deduction, rework_deduction
+    scheme.self_found_bonus, scheme.bonus_cap = self_found_bonus, bonus_cap
+    scheme.updated_at = clock.now()
+    scheme.save()
+    scheme.items.all().delete()
+    SchemeItem.objects.bulk_create(
+        [
+            SchemeItem(scheme=scheme, indicator=i.indicator, weight=i.weight, target=i.target, position=n)
+            for n, i in enumerate(items)
+        ]
+    )
+    audit.record("write", actor=by, target=scheme, detail={"action": "save_scheme", "items": len(items)})
+    return scheme
+
+
+def drift(month: Month) -> dict[int, float]:
+    """What each score's total would be if computed now, where it differs from the stored one: later changes
+    to the timelines (a reopened event, a late rating) shown beside a frozen month, never written into it."""
+    by_subject = breakdown(Scope(), Period.month(month.month), "person" if month.scheme.subject == "worker" else "unit")
+    found = {}
+    for score in month.scores.all():
+        _items, base, deductions, bonus = score_items(month.scheme_snapshot, by_subject.get(str(score.subject_id), {}))
+        now = round(base - deductions + bonus, 2)
+        if abs(now - score.total) > 0.005:
+            found[score.pk] = now
+    return found
