@@ -287,6 +287,9 @@ PAGES: dict[str, Rule] = {
     "assessment/scores/<int:pk>/appeal/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
     "assessment/scores/<int:pk>/correct/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
     "assessment/appeals/<int:pk>/decide/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "assessment/inspections/": R("staff"),  # the draw form for supervisors; the list of draws in their area
+    "assessment/inspections/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/inspections/items/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scoring_views, views
+from . import inspection_views, scoring_views, views
 
 app_name = "assessment"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("scores/<int:pk>/appeal/", scoring_views.score_appeal, name="appeal"),
     path("scores/<int:pk>/correct/", scoring_views.score_correct, name="correct"),
     path("appeals/<int:pk>/decide/", scoring_views.appeal_decide, name="decide"),
+    path("inspections/", inspection_views.inspections_page, name="inspections"),
+    path("inspections/<int:pk>/", inspection_views.inspection_page, name="inspection"),
+    path("inspections/items/<int:pk>/", inspection_views.item_page, name="inspection_item"),
 ]
