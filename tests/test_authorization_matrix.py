@@ -290,6 +290,10 @@ PAGES: dict[str, Rule] = {
     "assessment/inspections/": R("staff"),  # the draw form for supervisors; the list of draws in their area
     "assessment/inspections/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     "assessment/inspections/items/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/report/": R("managers"),  # the report of the asker's own area (community and up)
+    "assessment/report.xlsx": R("managers"),
+    "assessment/report/subscribe/": Rule("nobody", post=True),
+    "assessment/report/runs/<int:pk>.xlsx": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),

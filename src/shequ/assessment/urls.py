@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inspection_views, scoring_views, views
+from . import inspection_views, report_views, scoring_views, views
 
 app_name = "assessment"
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path("inspections/", inspection_views.inspections_page, name="inspections"),
     path("inspections/<int:pk>/", inspection_views.inspection_page, name="inspection"),
     path("inspections/items/<int:pk>/", inspection_views.item_page, name="inspection_item"),
+    path("report/", report_views.report_page, name="report"),
+    path("report.xlsx", report_views.report_xlsx, name="report_xlsx"),
+    path("report/subscribe/", report_views.subscribe, name="subscribe"),
+    path("report/runs/<int:pk>.xlsx", report_views.run_file, name="run_file"),
 ]
