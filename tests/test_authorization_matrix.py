@@ -294,6 +294,10 @@ PAGES: dict[str, Rule] = {
     "assessment/report.xlsx": R("managers"),
     "assessment/report/subscribe/": Rule("nobody", post=True),
     "assessment/report/runs/<int:pk>.xlsx": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/dashboard/": Rule("staff", query={"area": "{grid.code}"}),
+    "assessment/dashboard/<slug:key>.csv": Rule("staff", fixed={"key": "spots"}, query={"area": "{grid.code}"}),
+    "assessment/board/": Rule("staff", query={"area": "{grid.code}"}),
+    "assessment/board.json": Rule("staff", query={"area": "{grid.code}"}),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),

@@ -112,6 +112,12 @@ def cursor_for(user: User) -> int:
     return rows.aggregate(last=Max("pk"))["last"] or 0
 
 
+# Other apps add to what staff pages are told (assessment's wall board): each source gets the feed and returns
+# events without ids, so the stream's cursor stays the alerts'. Apps register in their AppConfig.ready().
+StaffSource = Callable[["Feed"], list[LiveEvent]]
+STAFF_SOURCES: list[StaffSource] = []
+
+
 @dataclass
 class Feed:
     """What one open page is told. ``poll`` returns the events since the last call."""
@@ -123,6 +129,7 @@ class Feed:
     started: bool = False
     resident: bool = False
     person: Person | None = None
+    extra: dict = field(default_factory=dict)  # the state of STAFF_SOURCES, one key each
 
     def _start(self) -> None:
         # Called from the stream, not the view: a database hiccup then ends or skips a round, never a 500 that
@@ -194,6 +201,8 @@ class Feed:
                 "text": _("New alert out: %(headline)s") % {"headline": alert.headline},
             }
             events.append(LiveEvent("approved", data, id=entry.pk))
+        for source in STAFF_SOURCES:
+            events += source(self)
         return events
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inspection_views, report_views, scoring_views, views
+from . import dashboard_views, inspection_views, report_views, scoring_views, views
 
 app_name = "assessment"
 
@@ -24,4 +24,8 @@ urlpatterns = [
     path("report.xlsx", report_views.report_xlsx, name="report_xlsx"),
     path("report/subscribe/", report_views.subscribe, name="subscribe"),
     path("report/runs/<int:pk>.xlsx", report_views.run_file, name="run_file"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/<slug:key>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
+    path("board/", dashboard_views.board_page, name="board"),
+    path("board.json", dashboard_views.board_json, name="board_json"),
 ]
