@@ -131,7 +131,7 @@ class ResponseLimit(models.Model):
     """响应时限: how many working hours the desk has to accept an event of this level. Levels without a row
     use ``SHEQU_RESPONSE_HOURS``."""
 
-    level = models.OneToOneField(Level, verbose_name=_("level"), on_delete=models.CASCADE, related_name="+")
+    level = models.OneToOneField(Level, verbose_name=_("event level"), on_delete=models.CASCADE, related_name="+")
     hours = models.FloatField(_("working hours"))
 
     class Meta:

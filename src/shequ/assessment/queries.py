@@ -143,7 +143,7 @@ def scope_for(user: User, *, area: str = "", unit: int | None = None, person: in
         raise NotFound()
     if user.role == Role.GRID_WORKER and person not in (None, user.pk):
         raise NotFound()
-    label = Region.objects.filter(code=area).values_list("name", flat=True).first() or _("District")
+    label = Region.objects.filter(code=area).values_list("name", flat=True).first() or _("Whole district")
     if unit is not None:
         found = Unit.objects.filter(pk=unit).first()
         if found is None:
