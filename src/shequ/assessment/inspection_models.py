@@ -28,8 +28,8 @@ class InspectionKind(models.TextChoices):
 class Inspection(models.Model):
     kind = models.CharField(_("what is checked"), max_length=10, choices=InspectionKind.choices)
     region = models.ForeignKey(Region, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
-    date_from = models.DateField(_("from"))
-    date_to = models.DateField(_("to"))
+    date_from = models.DateField(pgettext_lazy("assessment", "from"))
+    date_to = models.DateField(pgettext_lazy("assessment", "to"))
     size = models.PositiveIntegerField(_("sample size"))
     seed = models.BigIntegerField(_("seed"))
     # The ids drawn from, in the order the draw used (ascending): the draw can be repeated from these.
@@ -59,7 +59,7 @@ class InspectionItem(models.Model):
     inspection = models.ForeignKey(
         Inspection, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="items"
     )
-    position = models.PositiveIntegerField(_("position"))  # order of the draw
+    position = models.PositiveIntegerField(pgettext_lazy("assessment", "position"))  # order of the draw
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     task_item = models.ForeignKey(TaskItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PENDING)

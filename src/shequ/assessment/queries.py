@@ -20,6 +20,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.access.models import Role, Unit, User
 from shequ.access.scopes import area_prefix
@@ -143,7 +144,9 @@ def scope_for(user: User, *, area: str = "", unit: int | None = None, person: in
         raise NotFound()
     if user.role == Role.GRID_WORKER and person not in (None, user.pk):
         raise NotFound()
-    label = Region.objects.filter(code=area).values_list("name", flat=True).first() or _("District")
+    label = Region.objects.filter(code=area).values_list("name", flat=True).first() or pgettext(
+        "assessment", "District"
+    )
     if unit is not None:
         found = Unit.objects.filter(pk=unit).first()
         if found is None:

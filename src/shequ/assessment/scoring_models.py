@@ -49,7 +49,7 @@ class SchemeItem(models.Model):
     indicator = models.CharField(_("indicator"), max_length=30)
     weight = models.FloatField(_("weight (points)"))
     target = models.FloatField(_("target"))
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("assessment", "position"), default=0)
 
     class Meta:
         ordering = ["scheme", "position", "id"]
@@ -117,7 +117,7 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["month", "subject_kind", "subject_id"], name="assessment_score_once")
         ]
-        verbose_name = _("score")
+        verbose_name = pgettext_lazy("assessment", "score")
         verbose_name_plural = _("scores")
 
     def __str__(self) -> str:
@@ -129,7 +129,7 @@ class Score(models.Model):
 
 
 class AppealStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("appeal", "Pending")
     ACCEPTED = "accepted", pgettext_lazy("appeal", "Accepted")
     REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
 
@@ -138,7 +138,9 @@ class Appeal(models.Model):
     """申诉: the scored person contests one item of a score; a reviewer accepts (with the points given back, a
     correction) or rejects it, with a note."""
 
-    score = models.ForeignKey(Score, verbose_name=_("score"), on_delete=models.CASCADE, related_name="appeals")
+    score = models.ForeignKey(
+        Score, verbose_name=pgettext_lazy("assessment", "score"), on_delete=models.CASCADE, related_name="appeals"
+    )
     item = models.CharField(_("item"), max_length=30)  # an indicator code, or "deductions"
     reason = models.TextField(_("reason"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
@@ -160,7 +162,9 @@ class Appeal(models.Model):
 class Correction(models.Model):
     """A change to a score after it was computed: never an edit of the score itself."""
 
-    score = models.ForeignKey(Score, verbose_name=_("score"), on_delete=models.CASCADE, related_name="corrections")
+    score = models.ForeignKey(
+        Score, verbose_name=pgettext_lazy("assessment", "score"), on_delete=models.CASCADE, related_name="corrections"
+    )
     delta = models.FloatField(_("points"))
     reason = models.TextField(_("reason"))
     appeal = models.OneToOneField(
