@@ -24,9 +24,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.one_engine)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _bus_stops_before_the_database_goes(django_db_setup, django_db_blocker):
-    # The bus's listening connection (PostgreSQL) would keep the test database from being dropped.
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    # pytest-django's own, and then: the bus's listening connection (PostgreSQL) would keep the test database from
+    # being dropped, so it closes first. Only runs that use the database pay for this.
     yield
     bus.stop()
 
