@@ -15,7 +15,12 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines", "shequ.alerts.tasks.send_deliveries"]
+PERIODIC_TASKS = [
+    "shequ.events.tasks.sweep_deadlines",
+    "shequ.alerts.tasks.send_deliveries",
+    "shequ.assessment.tasks.fold_rollups",
+    "shequ.assessment.tasks.send_monthly_reports",
+]
 
 
 def tick() -> None:
