@@ -5,6 +5,7 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from shequ.core import bus
 from shequ.geo import index
 
 from .browser import browser_page, chromium  # noqa: F401  (one Playwright for the whole session)
@@ -21,6 +22,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.one_engine)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    # pytest-django's own, and then: the bus's listening connection (PostgreSQL) would keep the test database from
+    # being dropped, so it closes first. Only runs that use the database pay for this.
+    yield
+    bus.stop()
 
 
 @pytest.fixture

@@ -176,12 +176,12 @@ PAGES: dict[str, Rule] = {
     "open311/v2/^services/(?P<service_code>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
         "public", fixed={"fmt": "json", "service_code": "0101"}, scope="global"
     ),
-    "open311/v2/^requests\\.(?P<fmt>json|xml)$": Rule("users", fixed={"fmt": "json"}),
+    "open311/v2/^requests\\.(?P<fmt>json|xml)$": Rule("public", fixed={"fmt": "json"}),  # the open feed without a key
     "open311/v2/^requests/(?P<request_id>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
-        "users", obj={"request_id": "event.code"}, fixed={"fmt": "json"}, scope="event"
+        "public", obj={"request_id": "event.code"}, fixed={"fmt": "json"}, scope="open_feed"
     ),
     "open311/v2/^tokens/(?P<token>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
-        "users", obj={"token": "event.token"}, fixed={"fmt": "json"}, scope="event"
+        "public", obj={"token": "event.token"}, fixed={"fmt": "json"}, scope="open_feed"
     ),
     # grids
     "geo/grids/": R("grid_managers"),
@@ -545,6 +545,8 @@ def matrix(world: World, settings) -> Matrix:
     g9 = Region.objects.create(
         code="440305001001001", name="外网格", level=RegionLevel.GRID, parent=c9, boundary=d2.boundary
     )
+    # production: the category of the planted events is public, so the open Open311 feed (no key) lists them
+    Category.objects.filter(code__in=["01", "0101"]).update(public=True)
     desk9 = user("c9staff", Role.COMMUNITY_STAFF, region=c9)
     worker3 = user("gridworker3", Role.GRID_WORKER, region=w.g3)
     worker9 = user("gridworker9", Role.GRID_WORKER, region=g9)
@@ -591,6 +593,10 @@ AREA_OUT = {
 
 def places_for(scope: str, role: str) -> tuple[str | None, str | None]:
     """(in-scope place, out-of-scope place) for a role under a rule's scope."""
+    if scope == "open_feed":  # production: Open311 without a key lists near's accepted event (a public category)
+        if role == "anonymous":
+            return "near", "far"
+        scope = "event"
     if scope == "global" or (scope == "geography" and role not in AREA_OUT):
         # reference data (code tables, categories) is the same for everyone; the map of regions is public to
         # those without an area (residents report into it), area roles see their own area

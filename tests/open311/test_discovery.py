@@ -17,10 +17,10 @@ def test_it_describes_the_endpoint_in_discovery(anon, world):
     assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["application/json", "text/xml"]
 
 
-def test_it_lists_active_leaf_categories_as_services(anon, world):
+def test_it_lists_active_leaf_categories_as_services(anon, world, key):
     world.graffiti.keywords = "涂鸦,小广告"
     world.graffiti.save()
-    body = as_json(get(anon, "services.json"))
+    body = as_json(get(anon, "services.json", api_key=key))
     assert [s["service_code"] for s in body] == ["0101", "0102", "0201"]
     assert body[1] == {
         "service_code": "0102",
@@ -31,15 +31,15 @@ def test_it_lists_active_leaf_categories_as_services(anon, world):
         "keywords": "涂鸦,小广告",
         "group": "市容环境",
     }
-    root = as_xml(get(anon, "services.xml"))
+    root = as_xml(get(anon, "services.xml", api_key=key))
     assert [s.findtext("service_code") for s in root.findall("service")] == ["0101", "0102", "0201"]
     assert root.find("service[2]/metadata").text == "false"
     assert root.find("service[2]/group").text == "市容环境"
 
 
-def test_it_gives_a_service_definition_with_no_attributes(anon, world):
-    assert as_json(get(anon, "services/0101.json")) == {"service_code": "0101", "attributes": []}
-    root = as_xml(get(anon, "services/0101.xml"))
+def test_it_gives_a_service_definition_with_no_attributes(anon, world, key):
+    assert as_json(get(anon, "services/0101.json", api_key=key)) == {"service_code": "0101", "attributes": []}
+    root = as_xml(get(anon, "services/0101.xml", api_key=key))
     assert (root.tag, root.findtext("service_code"), list(root.find("attributes"))) == (
         "service_definition",
         "0101",

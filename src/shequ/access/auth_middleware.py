@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -50,7 +51,9 @@ class IdleSession:
         user = request.user
         if not user.is_authenticated:
             response = self.get_response(request)
-            if request.user.is_authenticated:  # this request signed in: the clocks start now
+            # This request signed in (the session now holds the login): the clocks start now. A request authenticated
+            # by an API token has no session to time and must not get one (a session row and a commit per call).
+            if request.user.is_authenticated and AUTH_SESSION_KEY in request.session:
                 now = int(clock.now().timestamp())
                 request.session[STARTED] = request.session[LAST_SEEN] = now
             return response

@@ -34,7 +34,7 @@ from shequ.geo.models import Region
 from shequ.registry.models import Organization, Person, PersonTag
 from shequ.registry.queries import current_employments, current_residences, person_of
 
-from . import gateway, targeting
+from . import gateway, live, targeting
 from .models import (
     Ack,
     AckChannel,
@@ -235,6 +235,7 @@ def fan_out(alert: Alert, *, chunk: int = 1000) -> int:
                 d.alert = alert
             with transaction.atomic():
                 _insert_new(batch)
+                live.nudge()  # residents' open pages show the banner now, whichever process serves them
 
     organizations = target.organizations.exclude(contact_phone="").order_by("pk")
     contacts_of = Organization.objects.values_list("pk", "contact_phone", "premises__building__grid__code")

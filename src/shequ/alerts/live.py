@@ -5,7 +5,8 @@
               banner changed otherwise (answered on another device, expired)
     staff:    one ``approved`` event per alert approved or auto-published in their area (id = the AlertEntry's id)
 
-The database is the source: the stream polls it every ``SHEQU_ALERT_STREAM_POLL`` seconds. Ids only grow, so
+The database is the source: the stream polls it every ``SHEQU_ALERT_STREAM_POLL`` seconds, and at once when a
+nudge (``core.bus`` topic ``live``: an approval, a fan-out chunk) comes from any process. Ids only grow, so
 ``Last-Event-ID`` (sent by the browser when it reconnects) or ``?after=`` (the page's cursor, taken when it was
 rendered) says where to resume; within one connection the rows already sent are remembered, so a row whose
 transaction committed after a later id was read is still sent. Heartbeats (comments) keep proxies from closing an
@@ -30,6 +31,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shequ.access.models import Role, User
+from shequ.core import bus
 from shequ.registry.models import Person
 from shequ.registry.queries import person_of
 
@@ -71,6 +73,21 @@ def close_all(wait: float = 5.0) -> bool:
     while _open and time.monotonic() < deadline:
         time.sleep(0.02)
     return _open == 0
+
+
+TOPIC = "live"
+
+
+def _nudged() -> None:
+    """Every open stream of this process polls now (a new delivery or approval somewhere)."""
+    global _wake
+    woken, _wake = _wake, threading.Event()
+    woken.set()
+
+
+def nudge() -> None:
+    """Tell every process's open streams to look again, once the current transaction commits."""
+    bus.publish(TOPIC)
 
 
 PUBLISHED = ("approve", "auto_publish")  # the timeline actions after which an alert is out
@@ -236,13 +253,15 @@ def stream(
     poll = settings.SHEQU_ALERT_STREAM_POLL if poll is None else poll
     heartbeat = settings.SHEQU_ALERT_STREAM_HEARTBEAT if heartbeat is None else heartbeat
     lifetime = settings.SHEQU_ALERT_STREAM_SECONDS if lifetime is None else lifetime
-    generation, wake = _generation, _wake
-    pause = sleep or wake.wait
+    generation = _generation
+    bus.subscribe(TOPIC, _nudged)
     _count(+1)
     try:
         yield f"retry: {RETRY_MS}\n\n"
         start = last_out = last_check = monotonic()
         while generation == _generation:
+            # Taken before the poll: a nudge that comes during the poll (it replaces _wake) ends the pause at once.
+            wake = _wake
             recheck = monotonic() - last_check >= heartbeat
             if recheck:
                 last_check = monotonic()
@@ -265,6 +284,6 @@ def stream(
                 # Also how a page that went away is noticed: the write fails and the server closes the stream.
                 yield ": ping\n\n"
                 last_out = monotonic()
-            pause(poll)
+            (sleep or wake.wait)(poll)
     finally:
         _count(-1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
-from . import delivery
+from . import delivery, live
 from .models import Alert
 
 
@@ -32,3 +32,4 @@ def enqueue_fan_out(alert: Alert) -> None:
     """After the approving transaction commits: a worker must never see an alert that was rolled back."""
     alert_id = alert.pk
     transaction.on_commit(lambda: fan_out_alert.enqueue(alert_id))
+    live.nudge()  # staff pages hear of the approval at once, in every process

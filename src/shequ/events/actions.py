@@ -185,6 +185,7 @@ def report(
     reporter_name: str = "",
     reporter_phone: str = "",
     source_ref: str = "",
+    publish_description: bool = False,
 ) -> Event:
     """A new event from any channel, placed in its grid and queued at its community's desk.
 
@@ -215,6 +216,7 @@ def report(
             channel=channel,
             reporter=by,
             description=description,
+            publish_description=publish_description,
             reporter_name=reporter_name or (by.name if by else ""),
             reporter_phone=reporter_phone or (by.phone if by else ""),
             source_ref=source_ref,

@@ -327,6 +327,7 @@ def report_event(request: HttpRequest) -> tuple[int, dict]:
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
         source_ref=payload.source_ref,
+        publish_description=payload.publish_description,
     )
     return Status(201, _fresh_detail(user, event))
 

@@ -128,6 +128,8 @@ def load_catalog(data: dict[str, Any]) -> dict[str, int]:
                     "description": row.get("description", ""),
                     "keywords": row.get("keywords", ""),
                     "default_level": levels.get(level_code) if level_code else None,
+                    # Public only when marked so, here or on the group (never by default: see docs/catalog.md).
+                    "public": bool(row.get("public", parent.public if parent else False)),
                 },
             )
             categories[cat.code] = cat

@@ -55,6 +55,9 @@ class Category(models.Model):
         Level, verbose_name=_("default level"), null=True, blank=True, on_delete=models.SET_NULL
     )
     active = models.BooleanField(_("active"), default=True)
+    # Listed on the open Open311 feed (GET without an api_key). Never disputes, family matters, help for people in
+    # hardship: the catalog marks what may be public, a group's mark passes to its leaves (docs/catalog.md).
+    public = models.BooleanField(_("public on Open311"), default=False)
 
     class Meta:
         ordering = ["code"]
@@ -152,6 +155,8 @@ class Event(models.Model):
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
     source_ref = models.CharField(_("source reference"), max_length=64, blank=True, db_index=True)
     description = models.TextField(_("description"))
+    # The reporter agreed that the description may be shown on the open Open311 feed (never their name or phone).
+    publish_description = models.BooleanField(_("description may be published"), default=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)

@@ -153,6 +153,9 @@ class ReportIn(Schema):
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=30)
     source_ref: str = Field("", max_length=64, description="The caller's own id: a retry returns the same event.")
+    publish_description: bool = Field(
+        False, description="The reporter agrees that the description may appear on the open Open311 feed."
+    )
 
 
 class NoteIn(Schema):

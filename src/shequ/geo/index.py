@@ -1,9 +1,11 @@
 """The in-memory point-in-grid index behind ``locate``.
 
 One shapely STRtree over every grid polygon, built on first use and rebuilt
-when a region changes. The version lives in the cache, so with a shared cache
-(Redis) every process sees an edit within ``_CHECK_SECONDS``; in one process
-an edit is seen at once.
+when a region changes. An edit reaches every process twice over: a nudge on the
+bus (``core.bus``: on PostgreSQL delivered when the edit commits, so each
+process rebuilds at its next lookup) and the version in the cache, checked
+every ``_CHECK_SECONDS`` (with a shared cache, Redis). A cache that does not
+answer leaves the index as it is: it never rebuilds on every lookup.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from django.core.cache import cache
 from django.db import transaction
 from shapely.geometry import shape
 
+from shequ.core import bus
+
 _VERSION_KEY = "shequ:geo:index-version"
-_CHECK_SECONDS = 2.0
+_CHECK_SECONDS = 1.0
+_UNKNOWN = object()  # the cache has no version (or does not answer)
+TOPIC = "geo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +52,15 @@ class _GridIndex:
         self._stale = True
         cache.set(_VERSION_KEY, time.time_ns(), None)
 
+    def mark_stale(self) -> None:
+        self._stale = True
+
     def _current(self) -> shapely.STRtree | None:
         now = time.monotonic()
         if not self._stale and now - self._checked_at > _CHECK_SECONDS:
             self._checked_at = now
-            if cache.get(_VERSION_KEY) != self._version:
+            version = cache.get(_VERSION_KEY, _UNKNOWN)
+            if version is not _UNKNOWN and version != self._version:
                 self._stale = True
         if self._stale:
             with self._lock:
@@ -59,6 +69,16 @@ class _GridIndex:
         return self._tree
 
     def _build(self) -> None:
+        # Subscribed and marked fresh before reading: an edit that commits during the read marks it stale again.
+        bus.subscribe(TOPIC, self.mark_stale)
+        self._stale = False
+        try:
+            self._read()
+        except BaseException:
+            self._stale = True
+            raise
+
+    def _read(self) -> None:
         from .models import Region, RegionLevel
 
         version = cache.get(_VERSION_KEY)
@@ -82,7 +102,6 @@ class _GridIndex:
         self._tree = shapely.STRtree(geoms) if geoms else None
         self._version = version
         self._checked_at = time.monotonic()
-        self._stale = False
 
     def locate(self, lon: float, lat: float) -> Located | None:
         tree = self._current()
@@ -104,6 +123,7 @@ def locate(lon: float, lat: float) -> Located | None:
 
 
 def invalidate() -> None:
-    """Mark the index stale now and again after the current transaction commits."""
+    """Mark the index stale now and again after the current transaction commits, in every process."""
     _index.invalidate()
     transaction.on_commit(_index.invalidate)
+    bus.publish(TOPIC)

@@ -1,9 +1,10 @@
 """Open311 GeoReport v2 over the event loop (http://wiki.open311.org/GeoReport_v2).
 
-services = our active leaf categories; service requests = events. Reading
-requests needs an ``api_key`` (or a logged-in session) and returns only the
-events that user may see; reporters' names and phones never appear. Posting
-needs an ``api_key``: the event comes in on the token's channel (e.g. hotline).
+services = our active leaf categories; service requests = events. As the spec has it, GET works without an
+``api_key``: then it shows only what may be public (the open feed: categories the catalog marks public, events the
+desk has accepted, descriptions and photos only where the reporter agreed, no status notes). With an ``api_key``
+(or a logged-in session) GET returns the events that user's grant may see. Reporters' names and phones never
+appear. Posting needs an ``api_key``: the event comes in on the token's channel (e.g. hotline).
 """
 
 from __future__ import annotations
@@ -72,6 +73,23 @@ def _caller(request: HttpRequest, *, key_required: bool) -> tuple[User, ApiToken
     raise Open311Error(403, _("An api_key is required."))
 
 
+def _reader(request: HttpRequest) -> User | None:
+    """Who reads: a key's (or a session's) user, or None for the public. A wrong key is refused, never public."""
+    has_key = request.GET.get("api_key") or request.headers.get("X-API-Key")
+    if not has_key and not request.user.is_authenticated:
+        return None
+    return _caller(request, key_required=False)[0]
+
+
+def public_events() -> QuerySet[Event]:
+    """The open feed: accepted by a desk (so the category is the desk's, not a guess) and in a public category."""
+    return Event.objects.filter(category__public=True).exclude(status__in=(Status.REPORTED, Status.REJECTED))
+
+
+def _readable(reader: User | None) -> QuerySet[Event]:
+    return public_events() if reader is None else events_for(reader)
+
+
 # --- discovery and services ------------------------------------------------------------------
 
 
@@ -108,16 +126,21 @@ def _service(category: Any) -> dict[str, Any]:
     }
 
 
+def _services(request: HttpRequest) -> QuerySet[Any]:
+    categories = leaf_categories()
+    return categories.filter(public=True) if _reader(request) is None else categories
+
+
 @require_GET
 @open311
 def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    return respond([_service(c) for c in leaf_categories().order_by("code")], fmt, root="services")
+    return respond([_service(c) for c in _services(request).order_by("code")], fmt, root="services")
 
 
 @require_GET
 @open311
 def service_definition(request: HttpRequest, *, service_code: str, fmt: str) -> HttpResponse:
-    if not leaf_categories().filter(code=service_code).exists():
+    if not _services(request).filter(code=service_code).exists():
         raise Open311Error(404, _("No service with the code %(code)s.") % {"code": service_code})
     # Our services have no extra attributes (metadata=false): the spec's structure, empty.
     return respond({"service_code": service_code, "attributes": []}, fmt, root="service_definition")
@@ -134,15 +157,17 @@ def _with_extras(qs: QuerySet[Event]) -> QuerySet[Event]:
     )
 
 
-def _request_row(request: HttpRequest, event: Any) -> dict[str, Any]:
+def _request_row(request: HttpRequest, event: Any, *, public: bool = False) -> dict[str, Any]:
+    # The public sees the reporter's words and photos only with their consent, and no staff notes at all.
+    shown = not public or event.publish_description
     media = request.build_absolute_uri(default_storage.url(event.first_photo)) if event.first_photo else None
     return {
         "service_request_id": event.code,
         "status": "open" if event.status in OPEN_STATUSES else "closed",
-        "status_notes": event.last_note or "",
+        "status_notes": "" if public else event.last_note or "",
         "service_name": event.category.name if event.category else "",
         "service_code": event.category.code if event.category else "",
-        "description": event.description,
+        "description": event.description if shown else "",
         "agency_responsible": event.unit.name if event.unit else "",
         "service_notice": "",
         "requested_datetime": iso(event.reported_at),
@@ -153,7 +178,7 @@ def _request_row(request: HttpRequest, event: Any) -> dict[str, Any]:
         "zipcode": "",
         "lat": event.lat,
         "long": event.lon,
-        "media_url": media,
+        "media_url": media if shown else None,
     }
 
 
@@ -246,6 +271,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         address=data.get("address_string", ""),
         reporter_name=_full_name(data.get("first_name", "").strip(), data.get("last_name", "").strip())[:50],
         reporter_phone=data.get("phone", "").strip()[:30],
+        # An extension to the spec: the caller says the reporter agreed to publish the description.
+        publish_description=data.get("publish_description", "").strip().lower() in ("true", "1"),
     )
     row = {"service_request_id": event.code, "token": str(event.token), "service_notice": "", "account_id": None}
     return respond([row], fmt, root="service_requests", status=201)
@@ -257,27 +284,28 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
-    user, _token = _caller(request, key_required=False)
-    events = _with_extras(_search(request, events_for(user))).order_by("-reported_at", "-id")
-    return respond([_request_row(request, e) for e in events[:MAX_REQUESTS]], fmt, root="service_requests")
+    reader = _reader(request)
+    events = _with_extras(_search(request, _readable(reader))).order_by("-reported_at", "-id")
+    rows = [_request_row(request, e, public=reader is None) for e in events[:MAX_REQUESTS]]
+    return respond(rows, fmt, root="service_requests")
 
 
 @require_GET
 @open311
 def request_detail(request: HttpRequest, *, request_id: str, fmt: str) -> HttpResponse:
-    user, _token = _caller(request, key_required=False)
-    event = _with_extras(events_for(user)).filter(code=request_id).first()
+    reader = _reader(request)
+    event = _with_extras(_readable(reader)).filter(code=request_id).first()
     if event is None:
         raise Open311Error(404, _("No service request %(id)s, or you may not see it.") % {"id": request_id})
-    return respond([_request_row(request, event)], fmt, root="service_requests")
+    return respond([_request_row(request, event, public=reader is None)], fmt, root="service_requests")
 
 
 @require_GET
 @open311
 def token_detail(request: HttpRequest, *, token: str, fmt: str) -> HttpResponse:
-    user, _token = _caller(request, key_required=False)
+    reader = _reader(request)
     try:
-        event = events_for(user).filter(token=token).first()
+        event = _readable(reader).filter(token=token).first()
     except ValidationError:  # not a UUID at all
         event = None
     if event is None:

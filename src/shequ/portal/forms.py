@@ -145,6 +145,7 @@ class ReportForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     crs = forms.ChoiceField(choices=[(c.value, c.value) for c in CRS], required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=pgettext_lazy("resident portal", "Address"), required=False, max_length=200)
+    publish_description = forms.BooleanField(required=False)  # consent to the open Open311 feed
 
     def clean(self) -> dict:
         data = super().clean()

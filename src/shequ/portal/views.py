@@ -97,6 +97,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 crs=data["crs"] or "wgs84",
                 address=data["address"],
                 photos=data["photos"],
+                publish_description=data["publish_description"],
             )
         except DomainError as e:
             add_domain_error(form, e)
