@@ -15,7 +15,11 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines", "shequ.alerts.tasks.send_deliveries"]
+PERIODIC_TASKS = [
+    "shequ.events.tasks.sweep_deadlines",
+    "shequ.alerts.tasks.send_deliveries",
+    "shequ.services.tasks.sweep_services",
+]
 
 
 def tick() -> None:
