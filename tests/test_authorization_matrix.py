@@ -269,6 +269,9 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"pk": "notice.pk", "file_pk": "attachment.pk"}, post=True
     ),
     "notices/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "notice.pk"}, fixed={"action": "withdraw"}, post=True),
+    # services (resident services)
+    # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
+    "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),

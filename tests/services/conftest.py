@@ -78,9 +78,7 @@ class People:
 
 @pytest.fixture
 def people(world) -> People:
-    zhang = resident(
-        world.g1, "张三", room="101", id_number=make_id(date(1950, 3, 1), 11), phone="13800138000"
-    )
+    zhang = resident(world.g1, "张三", room="101", id_number=make_id(date(1950, 3, 1), 11), phone="13800138000")
     Person.objects.filter(pk=zhang.pk).update(account=world.resident)
     li = resident(world.g1, "李四", room="102", when=LONG_AGO)
     wang = resident(world.g3, "王五", room="301", phone="13900139000", id_number=make_id(date(1990, 5, 5), 22))
@@ -124,7 +122,13 @@ def venue_affair(db) -> Affair:
     return Affair.objects.create(
         code="changdi",
         name="场地预约",
-        fields=["person.name", "person.phone", "application.venue_day", "application.venue_slot", "application.activity"],
+        fields=[
+            "person.name",
+            "person.phone",
+            "application.venue_day",
+            "application.venue_slot",
+            "application.activity",
+        ],
         review_levels=["community"],
         time_limit_days=2,
         result=ResultKind.BOOKING,

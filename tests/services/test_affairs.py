@@ -212,4 +212,4 @@ def test_overdue_applications_are_flagged_once(world, people, residence_affair, 
     app.refresh_from_db()
     assert app.overdue and app.timeline.filter(action="overdue").count() == 1
     assert list(queries.todo_for(world.community_staff)["overdue"]) == [app]
-    assert NOW < app.deadline
+    assert app.deadline > NOW

@@ -22,8 +22,12 @@ from .conftest import NOW, resident
 @pytest.fixture
 def tagged(world, people):
     """Zhang lives alone and is disabled (high risk), Li is an empty-nester (low), Wang (G3) lives alone."""
-    for person, code in ((people.zhang, "elderly_alone"), (people.zhang, "disabled"), (people.li, "empty_nest"),
-                         (people.wang, "elderly_alone")):
+    for person, code in (
+        (people.zhang, "elderly_alone"),
+        (people.zhang, "disabled"),
+        (people.li, "empty_nest"),
+        (people.wang, "elderly_alone"),
+    ):
         registry.tag(person, code, since=date(2025, 1, 1), by=None, source=registry.MANUAL)
     return people
 
@@ -139,6 +143,28 @@ def test_other_apps_request_a_visit_once_per_source(world, people, now):
         services.request_care_visit(person=people.li, reason=" ", source="x")
     assert not CareVisit.objects.filter(subject__person=gone).exists()
     assert Event.objects.count() == 0
+
+
+def test_the_devices_seam_opens_a_task_for_a_dwellings_resident(world, tagged, now):
+    """``open_care_task`` is what ``SHEQU_DEVICE_CARE_TASKS`` points to: a dwelling (or its id) finds its resident."""
+    from django.utils.module_loading import import_string
+
+    from shequ.registry.queries import current_residences
+
+    open_care_task = import_string("shequ.services.care.actions.open_care_task")
+    dwelling = current_residences().get(person=tagged.zhang).dwelling
+    task = open_care_task(dwelling=dwelling, reason="12小时无活动", source="devices:alarm:20", device=object())
+    assert task is not None and task.subject.person == tagged.zhang and task.worker == world.grid_worker
+    assert open_care_task(dwelling=dwelling.pk, reason="12小时无活动", source="devices:alarm:20").pk == task.pk
+    li = open_care_task(person=tagged.li, reason="水表读数为零", source="devices:alarm:21")
+    assert li.subject.person == tagged.li
+    empty = resident(world.g1, "空户", room="110")
+    room = current_residences().get(person=empty).dwelling
+    registry.move_out(empty.residences.get(), until=NOW.date() - timedelta(days=1), by=None, source=registry.MANUAL)
+    assert open_care_task(dwelling=room, reason="无活动", source="devices:alarm:22") is None
+    with pytest.raises(InvalidInput):
+        open_care_task(reason="无活动", source="devices:alarm:23")
+    assert CareTask.objects.filter(kind="request").count() == 2
 
 
 def test_scopes(world, tagged, now):

@@ -33,9 +33,7 @@ def test_a_resident_orders_and_the_provider_does_it(world, people, providers, no
         actions.confirm(order, by=world.resident, rating=6)
     order = actions.confirm(order, by=world.resident, rating=5, comment="很好")
     assert (order.status, order.rating) == (OrderStatus.CONFIRMED, 5)
-    assert list(order.timeline.values_list("action", flat=True)) == [
-        "place", "accept", "assign", "complete", "confirm"
-    ]
+    assert list(order.timeline.values_list("action", flat=True)) == ["place", "accept", "assign", "complete", "confirm"]
 
 
 def test_a_paid_service_keeps_its_price_and_no_slot_is_needed(world, people, providers, now):
@@ -79,8 +77,9 @@ def test_providers_see_only_their_own_orders(world, people, providers, now):
         with pytest.raises(PermissionDenied):
             actions.accept(order, by=wrong)
     with pytest.raises(InvalidInput):  # the shop's staff cannot be made the agency's worker
-        actions.assign(actions.accept(order, by=providers.care_staff), by=providers.care_staff,
-                       worker=providers.shop_staff)
+        actions.assign(
+            actions.accept(order, by=providers.care_staff), by=providers.care_staff, worker=providers.shop_staff
+        )
     assert ServiceOrder.objects.get(pk=order.pk).worker is None
     # The community sees its area's orders; another community does not.
     assert queries.orders_for(world.community_staff).filter(pk=order.pk).exists()

@@ -198,6 +198,8 @@ def submit(
     answers = _answers(form, values)
     checked = _check_files(affair, files, all_required=True)
     grid = form.home.dwelling.building.grid
+    if grid.parent_id is None:
+        raise InvalidInput(_("Your grid belongs to no community: ask the community to correct it."), code="no_home")
     now = clock.now()
     proxy = by.is_staff_role
     app = Application.objects.create(

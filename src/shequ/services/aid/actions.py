@@ -150,8 +150,8 @@ def record_aid(
         household_id=item.household_id,
         pk=item.pk,
     )
-    found = checks.Checker().check([candidate])
-    return Recorded(item, keep_findings(found, items={id(candidate): item}))
+    findings = checks.Checker().check([candidate])
+    return Recorded(item, keep_findings(findings, items={id(candidate): item}))
 
 
 @transaction.atomic

@@ -75,7 +75,7 @@ class _Run:
         self.found: list[checks.Found] = []
         self.candidates: dict[int, AidItem] = {}  # id(candidate) -> the item it became
         self.keys: dict[Key, int] = {}  # key -> first row
-        self.kinds = {}
+        self.kinds: dict[str, AidKind] = {}
         for kind in AidKind.objects.filter(active=True):
             for spelling in (kind.code, kind.name, kind.short):
                 if spelling:
@@ -104,10 +104,14 @@ class _Run:
             values, faults = self.parser.parse(row)
             _h, raw_id = self._cell(row, "person.id_number")
             number = ""
-            try:
-                number = check_id_number(raw_id)
-            except InvalidInput as e:
-                faults.append(self._fault(row, "person.id_number", e.message, e.code))
+            if not raw_id:
+                reason = _("%(field)s is required.") % {"field": PERSON_COLUMNS["person.id_number"]}
+                faults.append(self._fault(row, "person.id_number", reason, "required"))
+            else:
+                try:
+                    number = check_id_number(raw_id)
+                except InvalidInput as e:
+                    faults.append(self._fault(row, "person.id_number", e.message, e.code))
             kind = self.kinds.get(values.get("kind", ""))
             if "kind" in values and kind is None:
                 reason = _("%(value)s is not an aid kind: use one of %(kinds)s.") % {

@@ -399,3 +399,53 @@ def mark_missed(*, now: datetime | None = None) -> tuple[int, int]:
             _entry(task, "escalate", by=None, note=_("Still not visited: passed to the community."))
             escalated += 1
     return overdue, escalated
+
+
+# --- the seam for the devices app ------------------------------------------------------------------------------
+
+
+def _resident_to_visit(dwelling_id: int) -> Person | None:
+    """Of a dwelling's current residents, the one a care visit is for: the highest-risk one on the needs list, else
+    the first resident."""
+    residents = list(
+        Person.objects.filter(pk__in=current_residences().filter(dwelling_id=dwelling_id).values("person_id"))
+        .current()
+        .order_by("pk")
+    )
+    if not residents:
+        return None
+    rank = {Risk.HIGH: 0, Risk.MEDIUM: 1, Risk.LOW: 2}
+    listed = {
+        s.person_id: rank.get(Risk(s.risk), 3)
+        for s in CareSubject.objects.filter(person__in=residents, active=True).only("person_id", "risk")
+    }
+    return min(residents, key=lambda p: (listed.get(p.pk, 9), p.pk))
+
+
+def open_care_task(
+    *,
+    reason: str,
+    source: str = "",
+    person: Person | None = None,
+    dwelling: object | None = None,
+    by: User | None = None,
+    **context: object,
+) -> CareTask | None:
+    """The callable the devices app's ``SHEQU_DEVICE_CARE_TASKS`` seam points to: a care visit due today for the grid
+    worker, for ``person``, or for the resident of ``dwelling`` (a ``geo.Dwelling`` or its id) most at risk.
+
+    ``source`` names the alarm ("devices:alarm:17"): while its visit is open, calling again returns the same task.
+    Further keyword arguments (the device, the rule, a reading) are accepted and ignored, so the caller may pass
+    what it has. Returns None when nobody lives at the dwelling (there is nobody to visit); raises ``InvalidInput``
+    without a reason or a person/dwelling, ``NotFound`` when the person has no home in the district."""
+    del context  # accepted for the caller's convenience; the reason says what happened
+    if person is None and dwelling is not None:
+        dwelling_id = dwelling if isinstance(dwelling, int) else getattr(dwelling, "pk", None)
+        if not isinstance(dwelling_id, int):
+            raise InvalidInput(_("Name the person or the dwelling to visit."), code="target_required")
+        person = _resident_to_visit(dwelling_id)
+        if person is None:
+            return None
+    if person is None:
+        raise InvalidInput(_("Name the person or the dwelling to visit."), code="target_required")
+    return request_care_visit(person=person, reason=reason, source=source, by=by)

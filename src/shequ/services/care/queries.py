@@ -136,7 +136,7 @@ def plans(user: User) -> list[WorkerPlan]:
     }
     rows = []
     for grid in grids:
-        t = by_grid.get(grid.pk, {})
+        t: dict[str, Any] = dict(by_grid.get(grid.pk, {}))
         rows.append(
             WorkerPlan(
                 worker=workers.get(grid.pk),
