@@ -90,7 +90,7 @@ def people(world) -> People:
 @pytest.fixture
 def residence_affair(db) -> Affair:
     return Affair.objects.create(
-        code="juzhu",
+        code="t_juzhu",
         name="居住证明",
         fields=["person.name", "person.id_number", "person.phone", "person.hukou_address", "application.purpose"],
         attachments=[{"key": "id_card", "label": "身份证", "required": True}],
@@ -106,7 +106,7 @@ def residence_affair(db) -> Affair:
 def subsidy_affair(db) -> Affair:
     """Reviewed by the community, then the street; a decision only."""
     return Affair.objects.create(
-        code="kunnan",
+        code="t_kunnan",
         name="困难补助申请",
         fields=["person.name", "person.phone", "application.reason", "application.income"],
         optional_fields=["application.income"],
@@ -120,7 +120,7 @@ def subsidy_affair(db) -> Affair:
 @pytest.fixture
 def venue_affair(db) -> Affair:
     return Affair.objects.create(
-        code="changdi",
+        code="t_changdi",
         name="场地预约",
         fields=[
             "person.name",

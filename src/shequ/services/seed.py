@@ -4,7 +4,8 @@
   ``aid.*`` fields (the columns of an aid ledger), with their code tables;
 - two person tags: 卧床 (bedridden, for the needs list) and 已故 (deceased: the base records a death as this tag
   from the day of death, so the aid checks find aid paid after it);
-- the aid kinds and which exclude which; the visit interval per risk level.
+- the aid kinds and which exclude which; the visit interval per risk level;
+- the common affairs of the catalogue (``AFFAIRS``): created when missing, never overwritten (staff edit them).
 
 ``seed(apps)`` takes an app registry, like ``registry.seed``, so the data migration runs it on historical models.
 """
@@ -61,6 +62,92 @@ EXCLUSIONS = [("dibao", "tekun"), ("dibao", "dibao"), ("tekun", "tekun"), ("gaol
 
 INTERVALS = {"high": 7, "medium": 14, "low": 30}
 
+_ID = {"key": "id_card", "label": "身份证（正反面）", "required": True}
+_BASE = ["person.name", "person.id_number", "person.phone"]
+# The common affairs (网上办事事项): code -> Affair fields.
+AFFAIRS: dict[str, dict[str, Any]] = {
+    "juzhu": {
+        "name": "居住证明",
+        "description": "证明申请人居住在本社区，用于子女入学、办理居住证等。",
+        "fields": [*_BASE, "person.hukou_address", "application.purpose"],
+        "attachments": [_ID],
+        "review_levels": ["community"],
+        "time_limit_days": 3,
+        "result": "certificate",
+        "certificate_title": "居住证明",
+        "certificate_text": "兹证明{name}（公民身份号码：{id_number}）现居住在{address}，系{community}居民。\n"
+        "本证明用于{purpose}。",
+    },
+    "kunnan": {
+        "name": "困难补助申请",
+        "description": "家庭生活遇到临时困难的居民申请补助，社区初审、街道审批。",
+        "fields": [*_BASE, "application.household_size", "application.income", "application.reason"],
+        "attachments": [_ID, {"key": "income", "label": "家庭收入证明", "required": True}],
+        "review_levels": ["community", "street"],
+        "time_limit_days": 15,
+        "result": "decision",
+    },
+    "gaoling": {
+        "name": "高龄津贴申请",
+        "description": "80周岁以上老年人申领高龄津贴。",
+        "fields": [*_BASE, "person.birth_date"],
+        "attachments": [_ID],
+        "review_levels": ["community", "street"],
+        "time_limit_days": 10,
+        "result": "decision",
+    },
+    "youdai": {
+        "name": "老年优待证",
+        "description": "60周岁以上老年人办理优待证，凭证享受公交、景区等优待。",
+        "fields": [*_BASE, "person.birth_date"],
+        "attachments": [_ID, {"key": "photo", "label": "一寸免冠照片", "required": True}],
+        "review_levels": ["community"],
+        "time_limit_days": 5,
+        "result": "certificate",
+        "certificate_title": "老年人优待证明",
+        "certificate_text": "{name}（公民身份号码：{id_number}）为本辖区60周岁以上老年人，凭本证明享受本市老年人优待。",
+    },
+    "canji": {
+        "name": "残疾人两项补贴",
+        "description": "困难残疾人生活补贴和重度残疾人护理补贴，社区受理、街道审核、区残联审批。",
+        "fields": [*_BASE, "application.disability_card", "application.disability_grade", "application.income"],
+        "optional_fields": ["application.income"],
+        "attachments": [_ID, {"key": "disability_card", "label": "残疾人证", "required": True}],
+        "review_levels": ["community", "street", "district"],
+        "time_limit_days": 20,
+        "result": "decision",
+    },
+    "changdi": {
+        "name": "场地预约",
+        "description": "预约社区活动室开展居民活动。",
+        "fields": [
+            "person.name",
+            "person.phone",
+            "application.venue_day",
+            "application.venue_slot",
+            "application.attendees",
+            "application.activity",
+        ],
+        "review_levels": ["community"],
+        "time_limit_days": 2,
+        "result": "booking",
+        "venue": "社区党群服务中心活动室",
+        "slots": ["09:00-12:00", "14:00-17:00", "19:00-21:00"],
+    },
+    "wufanzui": {
+        "name": "无犯罪记录证明协查函",
+        "description": "社区出具协查函，申请人持函到派出所申请开具无犯罪记录证明。",
+        "fields": [*_BASE, "application.purpose"],
+        "attachments": [_ID],
+        "review_levels": ["community"],
+        "time_limit_days": 5,
+        "result": "certificate",
+        "certificate_title": "无犯罪记录证明协查函",
+        "certificate_text": "{name}（公民身份号码：{id_number}）现居住在{address}。因{purpose}需要，"
+        "请协助查询其有无犯罪记录。",
+    },
+}
+
 
 def seed(apps: Any) -> None:
     CodeTable = apps.get_model("registry", "CodeTable")
@@ -102,3 +189,10 @@ def seed(apps: Any) -> None:
         kinds[a].excludes.add(kinds[b])
     for risk, days in INTERVALS.items():
         VisitInterval.objects.get_or_create(risk=risk, defaults={"days": days})
+
+
+def seed_affairs(apps: Any) -> None:
+    """The common affairs, created when missing (a staff member's edits stay)."""
+    Affair = apps.get_model("services", "Affair")
+    for order, (code, values) in enumerate(AFFAIRS.items()):
+        Affair.objects.get_or_create(code=code, defaults={**values, "order": order})
