@@ -19,6 +19,8 @@ PERIODIC_TASKS = [
     "shequ.events.tasks.sweep_deadlines",
     "shequ.alerts.tasks.send_deliveries",
     "shequ.services.tasks.sweep_services",
+    "shequ.assessment.tasks.fold_rollups",
+    "shequ.assessment.tasks.send_monthly_reports",
 ]
 
 
