@@ -270,6 +270,29 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"pk": "notice.pk", "file_pk": "attachment.pk"}, post=True
     ),
     "notices/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "notice.pk"}, fixed={"action": "withdraw"}, post=True),
+    # services (resident services)
+    # residents' pages answer every signed-in user (staff without a record of the base see "not linked")
+    "services/my/": R("users"),
+    "services/my/affairs/<slug:code>/": Rule("users", fixed={"code": "juzhu"}, scope="global"),
+    "services/my/applications/": R("users"),
+    "services/my/applications/<str:number>/": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
+    "services/my/applications/<str:number>/withdraw/": Rule(
+        "nobody", fixed={"number": "BS000"}, scope="opaque", post=True
+    ),
+    "services/certificates/<str:number>.pdf": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
+    "services/verify/": R("public"),
+    "services/applications/": R("staff"),
+    "services/applications/<str:number>/": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
+    "services/applications/<str:number>/<str:step>/": Rule(
+        "nobody", fixed={"number": "BS000", "step": "accept"}, scope="opaque", post=True
+    ),
+    "services/files/<int:pk>/": Rule("nobody", fixed={"pk": "0"}, scope="opaque"),
+    "services/counter/": R("staff"),
+    "services/counter/<int:person>/<slug:code>/": Rule(
+        "area_staff", obj={"person": "person.pk"}, fixed={"code": "juzhu"}
+    ),
+    # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
+    "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
     # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
     "assessment/": Rule("staff", query={"area": "{grid.code}", "by": "grid"}),
     "assessment/events/": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),

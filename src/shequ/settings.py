@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "shequ.collection",
     "shequ.alerts",
     "shequ.notices",
+    "shequ.services",
     "shequ.assessment",
     "shequ.open311",
     "shequ.workbench",
@@ -399,6 +400,22 @@ SHEQU_OIDC_TRUST_MFA = envbool("SHEQU_OIDC_TRUST_MFA", False)
 # the same, and differencing checks look back this far), and membership checks per department per hour.
 SHEQU_STATS_WINDOW_DAYS = envint("SHEQU_STATS_WINDOW_DAYS", 30)
 SHEQU_STATS_MEMBERSHIP_PER_HOUR = envint("SHEQU_STATS_MEMBERSHIP_PER_HOUR", 200)
+
+# --- resident services (docs/services.md) ---------------------------------------------------------------------------
+# Largest file attached to an application (PDF, JPEG, PNG; the type is read from the file's bytes).
+SHEQU_SERVICES_ATTACHMENT_MAX_BYTES = envint("SHEQU_SERVICES_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The key of certificates' verification codes (HMAC-SHA256), base64 or hex; empty: one generated once under
+# var/certificate_key (mode 0600). Never in the database: with the key, anyone could mint a valid code.
+SHEQU_CERTIFICATE_KEY = env("SHEQU_CERTIFICATE_KEY", "")
+# A TrueType/OpenType font (.ttf, .otf or .ttc) with Chinese glyphs, embedded in certificates; empty: the first of
+# the platform's usual CJK fonts that exists (WenQuanYi, Noto CJK), else the PDF's built-in STSong-Light.
+SHEQU_CERTIFICATE_FONT = env("SHEQU_CERTIFICATE_FONT", "")
+# Tags that put a person on the care needs list.
+SHEQU_CARE_TAGS = envlist(
+    "SHEQU_CARE_TAGS", "elderly_alone,empty_nest,disabled,bedridden,low_income,left_behind_child"
+)
+# Working days after a missed visit's due date before it goes to the community as well as the grid worker.
+SHEQU_CARE_ESCALATE_DAYS = envint("SHEQU_CARE_ESCALATE_DAYS", 3)
 
 # --- assessment (docs/assessment.md) ---
 # Working hours the desk has to accept an event (响应时限), for levels without their own row (admin: 响应时限).

@@ -17,6 +17,7 @@ from .models import Role
 PORTAL_URL = "/portal/"
 AUDIT_URL = "/audit/"
 PROPERTY_URL = "/registry/people/"
+PROVIDER_URL = "/services/provider/"
 
 
 def api_only(request: HttpRequest) -> HttpResponse:
@@ -42,6 +43,8 @@ def staff_required(view: Callable[..., HttpResponse], *, also: tuple[str, ...] =
                 return redirect(AUDIT_URL)
             if user.role == Role.PROPERTY_COMPANY:  # property companies see their buildings' residents only
                 return redirect(PROPERTY_URL)
+            if user.role == Role.PROVIDER:  # service providers see their orders only
+                return redirect(PROVIDER_URL)
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

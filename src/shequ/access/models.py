@@ -29,6 +29,9 @@ class Role(models.TextChoices):
     # A department's data user: the "usable but invisible" statistics API only, never records or pages.
     DATA_USER = "data_user", _("Department data user")
     SYSTEM = "system", _("External system")
+    # 服务机构: the staff of a home-care agency, volunteer team or shop (services.Provider, by its unit); they see
+    # only the service orders made to their provider.
+    PROVIDER = "provider", _("Service provider")
 
 
 # The region level each area role works at. A dispatch desk role may act on events
@@ -42,7 +45,7 @@ ROLE_LEVEL = {
 DESK_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER)
 STAFF_ROLES = (*ROLE_LEVEL, Role.UNIT_HANDLER, Role.ADMIN)
 # Roles whose scope is a unit rather than a region (a property company's unit is the company).
-UNIT_ROLES = (Role.UNIT_HANDLER, Role.PROPERTY_COMPANY)
+UNIT_ROLES = (Role.UNIT_HANDLER, Role.PROPERTY_COMPANY, Role.PROVIDER)
 
 
 class Level(models.TextChoices):

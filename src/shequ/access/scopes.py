@@ -41,6 +41,7 @@ ROLE_CLEARANCE: dict[str, tuple[int, int]] = {
     Role.DATA_USER: (1, 1),
     Role.RESIDENT: (1, 1),  # a resident sees their own record in the portal, nothing of anyone else
     Role.SYSTEM: (1, 1),
+    Role.PROVIDER: (1, 1),  # never reads the base: an order carries what its provider needs
 }
 
 

@@ -148,6 +148,10 @@ class Submitted:
     task_completed: bool = False
 
 
+# The longest text answer to a field that is not a person's (an application's own fields).
+TEXT_MAX = 500
+
+
 def _parse(ask: Ask, raw: str) -> Any:
     """Form text -> a field value, or ``InvalidInput`` with a message about this one field."""
     text = (raw or "").strip()
@@ -167,13 +171,14 @@ def _parse(ask: Ask, raw: str) -> Any:
         return check_id_number(text)
     if kind == FieldType.PHONE:
         return check_phone(text, field=ask.name)
-    limit = getattr(Person._meta.get_field(ask.name), "max_length", None)
+    limit = getattr(Person._meta.get_field(ask.name), "max_length", None) if ask.field.record == "person" else TEXT_MAX
     if limit and len(text) > limit:
         raise InvalidInput(_("At most %(n)s characters.") % {"n": limit}, code="too_long", field=ask.name)
     return text
 
 
-def _parse_all(asks: list[Ask], values: Mapping[str, str]) -> dict[str, Any]:
+def parse_answers(asks: list[Ask], values: Mapping[str, str]) -> dict[str, Any]:
+    """Form text of each asked field -> its value, checked field by field (``FormInvalid`` with every error)."""
     parsed: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for ask in asks:
@@ -219,7 +224,7 @@ def submit(
         )
     asks = form_for(locked)
     names = [a.name for a in asks]
-    wanted = {} if all_correct else _parse_all(asks, values or {})
+    wanted = {} if all_correct else parse_answers(asks, values or {})
     try:
         changes = update_person(locked.person, by=by, source=source_for(task), **wanted)
     except InvalidInput as e:

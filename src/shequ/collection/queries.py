@@ -154,14 +154,29 @@ def last_seen(record_type: str, record_id: int, names: list[str]) -> dict[str, d
 
 
 def form_for(item: TaskItem, *, at: datetime | None = None) -> list[Ask]:
-    """The fields to ask for this item's person: the task's fields that are not fresh.
+    """The fields to ask for this item's person: the task's fields that are not fresh (see ``asks_for``)."""
+    # the caller found the item (and so the person) through the user's scope
+    return asks_for(item.person, item.task.fields, at=at)
+
+
+def choices_for(field: Field) -> tuple[tuple[str, str], ...]:
+    """(code, label) of the active items of a coded field's code table."""
+    if field.type != FieldType.CODE or not field.code_table_id:
+        return ()
+    items = CodeItem.objects.filter(table_id=field.code_table_id, active=True).order_by("order", "code")
+    return tuple(items.values_list("code", "label"))
+
+
+def asks_for(person: Person, names: list[str], *, at: datetime | None = None) -> list[Ask]:
+    """The collectible person fields among ``names`` (dictionary names) that are not fresh, prefilled: the smart
+    form of collection tasks and of online applications alike (collect once: ask only what the base lacks or has
+    not had confirmed for a while).
 
     Fresh means confirmed by any task, or changed by anyone (import, API, manual edit, a task), within the last
     ``SHEQU_COLLECTION_FRESH_DAYS`` days. A value never set is never fresh (no Change row writes it), so missing
     values are always asked, unless a worker confirmed the field empty within the window (no phone, say)."""
-    wanted = set(item.task.fields)
+    wanted = set(names)
     fields = [f for f in collectible_fields() if f.name in wanted]
-    person = item.person  # the caller found the item (and so the person) through the user's scope
     cutoff = fresh_since(at)
     seen = last_seen("person", person.pk, [f.attribute for f in fields])
     asks = []
@@ -169,12 +184,8 @@ def form_for(item: TaskItem, *, at: datetime | None = None) -> list[Ask]:
         last = seen.get(field.attribute)
         if last is not None and last >= cutoff:
             continue
-        choices: tuple[tuple[str, str], ...] = ()
-        if field.type == FieldType.CODE and field.code_table_id:
-            items = CodeItem.objects.filter(table_id=field.code_table_id, active=True).order_by("order", "code")
-            choices = tuple(items.values_list("code", "label"))
         value = _as_text(getattr(person, field.attribute))
-        asks.append(Ask(field=field, value=value, missing=value == "", last_seen=last, choices=choices))
+        asks.append(Ask(field=field, value=value, missing=value == "", last_seen=last, choices=choices_for(field)))
     return asks
 
 

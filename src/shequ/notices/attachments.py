@@ -39,7 +39,13 @@ def max_bytes() -> int:
     return settings.SHEQU_NOTICE_ATTACHMENT_MAX_BYTES
 
 
-def _refuse(name: str) -> InvalidInput:
+def _refuse(name: str, allowed: str | None = None) -> InvalidInput:
+    if allowed is not None:
+        return InvalidInput(
+            _("%(name)s is not an allowed file: %(allowed)s only.") % {"name": name, "allowed": allowed},
+            code="attachment_type",
+            field="file",
+        )
     return InvalidInput(
         _("%(name)s is not an allowed file: PDF, images (JPEG, PNG, GIF, WebP) or Office documents only.")
         % {"name": name},
@@ -48,12 +54,17 @@ def _refuse(name: str) -> InvalidInput:
     )
 
 
-def check(upload: UploadedFile) -> str:
-    """The file's content type, when its name and its first bytes agree on an allowed kind. Raises InvalidInput."""
+def check(
+    upload: UploadedFile, *, extensions: frozenset[str] | None = None, limit: int | None = None, allowed: str = ""
+) -> str:
+    """The file's content type, when its name and its first bytes agree on an allowed kind. Raises InvalidInput.
+
+    Other apps narrow the kinds (``extensions``, a subset of ``KINDS``, described to the user as ``allowed``) and
+    give their own size ``limit``."""
     name = os.path.basename(upload.name or "")
     if not name:
         raise InvalidInput(_("Choose a file."), code="attachment_missing", field="file")
-    limit = max_bytes()
+    limit = limit or max_bytes()
     if (upload.size or 0) > limit:
         raise InvalidInput(
             _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)},
@@ -63,14 +74,14 @@ def check(upload: UploadedFile) -> str:
     if not upload.size:
         raise InvalidInput(_("%(name)s is empty.") % {"name": name}, code="attachment_empty", field="file")
     ext = os.path.splitext(name)[1].lower()
-    if ext not in KINDS:
-        raise _refuse(name)
+    if ext not in KINDS or (extensions is not None and ext not in extensions):
+        raise _refuse(name, allowed or None)
     content_type, magic = KINDS[ext]
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if not head.startswith(magic) or (ext == ".webp" and head[8:12] != b"WEBP"):
-        raise _refuse(name)
+        raise _refuse(name, allowed or None)
     if ext in OOXML_PART:
         try:
             with zipfile.ZipFile(upload) as package:

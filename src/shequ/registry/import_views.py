@@ -24,7 +24,7 @@ from shequ.access.decorators import staff_required
 from shequ.core.errors import DomainError, NotFound
 
 from . import exporting, tasks
-from .importing import importable_fields, resolve_mapping, save_mapping, suggest
+from .importing import importable_fields, kinds, resolve_mapping, save_mapping, suggest
 from .importing.uploads import batches_for, get_batch_for, has_upload, ledger_source, may_import, store_upload
 from .models import ImportStatus, LedgerSource, TagTarget
 
@@ -43,9 +43,11 @@ class UploadForm(forms.Form):
     )
     new_name = forms.CharField(label=gettext_lazy("New source name"), max_length=100, required=False)
     department = forms.CharField(label=pgettext_lazy("registry", "Department"), max_length=60, required=False)
-    record_type = forms.ChoiceField(
-        label=gettext_lazy("The ledger lists"), choices=TagTarget.choices, initial=TagTarget.PERSON
-    )
+    record_type = forms.ChoiceField(label=gettext_lazy("The ledger lists"), choices=(), initial=TagTarget.PERSON)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = kinds.choices()  # people, organisations, and other apps' types
 
 
 def _importer(request: HttpRequest) -> None:
@@ -191,7 +193,13 @@ def batch_page(request: HttpRequest, pk: int) -> HttpResponse:
     _importer(request)
     batch = _batch(request, pk)
     page = Paginator(batch.rejections.all(), 50).get_page(request.GET.get("page"))
-    context = {"batch": batch, "page": page, "may_apply": _may_apply(batch)}
+    context = {
+        "batch": batch,
+        "page": page,
+        "may_apply": _may_apply(batch),
+        "report_url": kinds.report_url(batch),
+        "record_label": dict(kinds.choices()).get(batch.source.record_type, batch.source.record_type),
+    }
     return render(request, "registry/import_batch.html", context)
 
 

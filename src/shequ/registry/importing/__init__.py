@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy
+
 from shequ.access.models import User
 
-from ..models import LedgerSource
+from ..models import LedgerSource, Organization, Person
+from . import kinds
 from .batches import ImportReport, Progress
-from .mapping import ColumnMapping, importable_fields, resolve_mapping, save_mapping, suggest
+from .mapping import ColumnMapping, builtin_fields, importable_fields, resolve_mapping, save_mapping, suggest
 from .organizations import import_organizations
 from .people import import_people
 from .reading import Row, Table, read_file, read_table
@@ -42,8 +45,9 @@ def import_table(
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a read ledger with the importer of the source's record type (people or organisations)."""
-    importer = import_organizations if source.record_type == "organization" else import_people
+    """Import a read ledger with the importer of the source's record type (people, organisations, or a type another
+    app registered in ``kinds``)."""
+    importer = kinds.get(source.record_type).importer
     return importer(
         source=source,
         rows=table.rows,
@@ -68,3 +72,17 @@ def import_file(
 ) -> ImportReport:
     """Read a ledger file and import it (the file's name and SHA-256 are kept on the batch)."""
     return import_table(read_file(path), source=source, by=by, dry_run=dry_run, mapping=mapping, progress=progress)
+
+
+kinds.register(
+    kinds.RecordType("person", gettext_lazy("People"), Person, lambda: builtin_fields("person"), import_people)
+)
+kinds.register(
+    kinds.RecordType(
+        "organization",
+        gettext_lazy("Organizations"),
+        Organization,
+        lambda: builtin_fields("organization"),
+        import_organizations,
+    )
+)

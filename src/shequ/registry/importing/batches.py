@@ -59,6 +59,10 @@ class Run(Protocol):
     ) -> None: ...
 
 
+# A Run may also have ``finish(batch, status)``: called once the batch's outcome is kept, outside the rolled-back
+# transaction of a dry run, so what it writes (the aid checks' findings) stays for a dry run too.
+
+
 class _Rollback(Exception):
     pass
 
@@ -114,6 +118,9 @@ def run_batch(
             raise
         status = ImportStatus.DRY_RUN if dry_run else ImportStatus.APPLIED if report.ok else ImportStatus.FAILED
         _finish(batch, report, status)
+        finish = getattr(run, "finish", None)
+        if finish is not None:
+            finish(batch, status)
     return report
 
 

@@ -52,7 +52,14 @@ def _clean_header(header: str) -> str:
 
 
 def importable_fields(record_type: str) -> dict[str, Field]:
-    """The dictionary fields an import of this record type may fill: ``<record>.*`` columns of its model."""
+    """The dictionary fields an import of this record type may fill (``kinds``: its own, or another app's)."""
+    from . import kinds
+
+    return kinds.get(record_type).fields()
+
+
+def builtin_fields(record_type: str) -> dict[str, Field]:
+    """People's and organisations' importable fields: ``<record>.*`` columns of the model, and the linked ones."""
     model = MODELS.get(record_type)
     if model is None:
         raise InvalidInput(_("This ledger source holds no importable records."), code="record_type_unknown")

@@ -22,7 +22,7 @@ from shequ.access.scopes import area_prefix, manages_area
 from shequ.core import crypto
 from shequ.core.errors import InvalidInput, NotFound
 
-from ..models import ImportBatch, LedgerSource, TagTarget
+from ..models import ImportBatch, LedgerSource
 from .reading import Table, read_table
 
 
@@ -90,7 +90,9 @@ def ledger_source(*, name: str, department: str, record_type: str) -> LedgerSour
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Choose a ledger source or name a new one."), code="source_required", field="new_name")
-    if record_type not in TagTarget.values:
+    from . import kinds
+
+    if record_type not in kinds.codes():
         raise InvalidInput(
             _("Choose what the ledger lists: people or organizations."), code="record_type", field="record_type"
         )

@@ -72,7 +72,9 @@ class RowParser:
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.mapping = mapping
-        self.model = MODELS[mapping.record_type]
+        from . import kinds
+
+        self.model = MODELS.get(mapping.record_type) or kinds.get(mapping.record_type).model
         self.codes = code_lookup(list(mapping.columns.values()))
         self.required = [f for f in mapping.columns.values() if f.required and f.record == mapping.record_type]
         self.today = clock.now().date()

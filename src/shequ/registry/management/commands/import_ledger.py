@@ -23,7 +23,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Import a people or organisation ledger (CSV or XLSX); --dry-run previews. "
+        "Import a people, organisation (or other registered record type's) ledger (CSV or XLSX); --dry-run previews. "
         "Exit status 1 when rows are rejected."
     )
 
@@ -31,9 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--source", required=True, help="ledger source name (its column mapping is reused)")
         parser.add_argument("--department", default="", help="owning department, when the source is new")
+        from shequ.registry.importing import kinds
+
         parser.add_argument(
             "--record-type",
-            choices=["person", "organization"],
+            choices=kinds.codes(),
             default="person",
             help="what the ledger lists, when the source is new",
         )

@@ -1,0 +1,28 @@
+"""The services app's pages: staff pages under /services/, the residents' under /services/my/ (the portal's look),
+the public certificate check at /services/verify/."""
+
+from django.urls import path
+
+from .views import aid, certificates, portal, staff
+
+app_name = "services"
+
+urlpatterns = [
+    # residents (portal)
+    path("my/", portal.hub, name="hub"),
+    path("my/affairs/<slug:code>/", portal.apply, name="apply"),
+    path("my/applications/", portal.my_applications, name="my_applications"),
+    path("my/applications/<str:number>/", portal.my_application, name="my_application"),
+    path("my/applications/<str:number>/withdraw/", portal.withdraw, name="withdraw"),
+    path("certificates/<str:number>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
+    # anyone
+    path("verify/", certificates.verify, name="verify"),
+    # staff
+    path("applications/", staff.applications, name="applications"),
+    path("applications/<str:number>/", staff.application, name="application"),
+    path("applications/<str:number>/<str:step>/", staff.act, name="act"),
+    path("files/<int:pk>/", staff.attachment, name="file"),
+    path("counter/", staff.counter, name="counter"),
+    path("counter/<int:person>/<slug:code>/", staff.counter_apply, name="counter_apply"),
+    path("aid/batches/<int:pk>/", aid.batch_report, name="aid_batch"),
+]
