@@ -15,7 +15,11 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines", "shequ.alerts.tasks.send_deliveries"]
+PERIODIC_TASKS = [
+    "shequ.events.tasks.sweep_deadlines",
+    "shequ.alerts.tasks.send_deliveries",
+    "shequ.community.tasks.sweep_community",
+]
 
 
 def tick() -> None:
