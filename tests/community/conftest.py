@@ -79,7 +79,9 @@ def volunteer_of(world, person: Person):
         by=person.account,
         person=person,
         community=world.c1,
-        profile=volunteering.Profile(skills=list(Skill.objects.filter(code="companionship")), availability=["weekend_day"]),
+        profile=volunteering.Profile(
+            skills=list(Skill.objects.filter(code="companionship")), availability=["weekend_day"]
+        ),
     )
 
 

@@ -44,9 +44,15 @@ def test_staff_register_people_of_their_area_only(world):
 def test_publishing_can_push_a_notice_to_the_community(world):
     start = clock.now() + timedelta(days=2)
     data = activities.ActivityInput(
-        community=world.c1, kind="culture", title="社区书法课", place="活动室", sessions=[(start, start + timedelta(hours=1))]
+        community=world.c1,
+        kind="culture",
+        title="社区书法课",
+        place="活动室",
+        sessions=[(start, start + timedelta(hours=1))],
     )
-    a = activities.publish(activities.create(by=world.community_staff, data=data), by=world.community_staff, announce=True)
+    a = activities.publish(
+        activities.create(by=world.community_staff, data=data), by=world.community_staff, announce=True
+    )
     notice = Notice.objects.get(pk=a.notice_id)
     assert notice.state == "published" and "社区书法课" in notice.title
     assert list(notice.regions.all()) == [world.c1]
@@ -58,7 +64,11 @@ def test_a_team_leader_publishes_for_the_team_but_pushes_no_notice(world, volunt
     volunteering.add_member(team, by=world.community_staff, volunteer=volunteer, leader=True)
     start = clock.now() + timedelta(days=2)
     data = activities.ActivityInput(
-        community=world.c1, kind="volunteer", title="陪老人聊天", place="3栋", team=team,
+        community=world.c1,
+        kind="volunteer",
+        title="陪老人聊天",
+        place="3栋",
+        team=team,
         sessions=[(start, start + timedelta(hours=1))],
     )
     a = activities.create(by=world.resident, data=data)
@@ -143,18 +153,28 @@ def test_the_organisers_list_records_and_corrects_by_reversal(world, volunteer):
     SignUp.objects.create(activity=a, person=volunteer.person)
     session = a.sessions.get()
     att = activities.record(
-        session, by=world.community_staff, person=volunteer.person,
-        checked_in_at=start, checked_out_at=start + timedelta(hours=2),
+        session,
+        by=world.community_staff,
+        person=volunteer.person,
+        checked_in_at=start,
+        checked_out_at=start + timedelta(hours=2),
     )
     assert att.minutes == 120 and ledger.person_account(POINTS, volunteer.person).balance == 12
     with pytest.raises(InvalidInput):
         activities.record(
-            session, by=world.community_staff, person=volunteer.person,
-            checked_in_at=start, checked_out_at=start + timedelta(hours=1),
+            session,
+            by=world.community_staff,
+            person=volunteer.person,
+            checked_in_at=start,
+            checked_out_at=start + timedelta(hours=1),
         )
     att = activities.record(
-        session, by=world.community_staff, person=volunteer.person,
-        checked_in_at=start, checked_out_at=start + timedelta(hours=1), reason="提前离开",
+        session,
+        by=world.community_staff,
+        person=volunteer.person,
+        checked_in_at=start,
+        checked_out_at=start + timedelta(hours=1),
+        reason="提前离开",
     )
     assert (att.minutes, att.corrections) == (60, 1)
     assert ledger.person_account(TIME, volunteer.person).balance == 60
@@ -164,8 +184,12 @@ def test_the_organisers_list_records_and_corrects_by_reversal(world, volunteer):
     assert ledger.verify(TIME).ok and ledger.verify(POINTS).ok
     with pytest.raises(PermissionDenied):
         activities.record(
-            session, by=world.community_staff_c3, person=volunteer.person,
-            checked_in_at=start, checked_out_at=start + timedelta(hours=2), reason="x",
+            session,
+            by=world.community_staff_c3,
+            person=volunteer.person,
+            checked_in_at=start,
+            checked_out_at=start + timedelta(hours=2),
+            reason="x",
         )
     assert Attendance.objects.get().minutes == 60
 

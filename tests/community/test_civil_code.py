@@ -54,9 +54,7 @@ def test_an_owner_whose_dwellings_split_takes_part_on_neither_side():
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    total_w=st.integers(1, 10**9), total_h=st.integers(1, 10**4), data=st.data(), major=st.booleans()
-)
+@given(total_w=st.integers(1, 10**9), total_h=st.integers(1, 10**4), data=st.data(), major=st.booleans())
 def test_the_integer_rules_equal_the_fractions(total_w, total_h, data, major):
     part_w = data.draw(st.integers(0, total_w))
     part_h = data.draw(st.integers(0, total_h))
@@ -68,7 +66,11 @@ def test_the_integer_rules_equal_the_fractions(total_w, total_h, data, major):
     if q and part_h and part_w:
         bar = Fraction(3, 4)
         yes_area, yes_heads = Fraction(yes_w, part_w), Fraction(yes_h, part_h)
-        want = (yes_area >= bar and yes_heads >= bar) if major else (yes_area > Fraction(1, 2) and yes_heads > Fraction(1, 2))
+        want = (
+            (yes_area >= bar and yes_heads >= bar)
+            if major
+            else (yes_area > Fraction(1, 2) and yes_heads > Fraction(1, 2))
+        )
         assert carried(tally_, major=major) == want
 
 

@@ -87,8 +87,14 @@ def _open_vote(world, p, building, matter=Matter.MANAGER):
     deliberation.put_on_agenda(p, by=world.community_staff)
     now = clock.now()
     vote = voting.create(
-        by=world.community_staff, proposal=p, kind="owners", matter=matter, question="是否更换物业公司？",
-        buildings=[building], opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=7),
+        by=world.community_staff,
+        proposal=p,
+        kind="owners",
+        matter=matter,
+        question="是否更换物业公司？",
+        buildings=[building],
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=7),
     )
     return voting.open_vote(vote, by=world.community_staff)
 
@@ -99,7 +105,7 @@ def _entry(vote, dwelling_):
 
 def test_the_roll_counts_area_per_dwelling_and_owners_as_people(world, proposal, estate):
     p, _ = proposal
-    building, d, _people = estate
+    building, _d, _people = estate
     vote = _open_vote(world, p, building)
     t = voting.current_tally(vote)
     # 5 dwellings of 100 m²: area 500 m²; owners A, B, C+D, E (two dwellings): 4.

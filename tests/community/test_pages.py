@@ -25,8 +25,14 @@ def life(world):
     p = deliberation.put_on_agenda(p, by=world.community_staff)
     now = clock.now()
     vote = voting.create(
-        by=world.community_staff, proposal=p, kind="owners", matter=Matter.MANAGER, question="是否同意？",
-        buildings=[building_in(world.g1)], opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),
+        by=world.community_staff,
+        proposal=p,
+        kind="owners",
+        matter=Matter.MANAGER,
+        question="是否同意？",
+        buildings=[building_in(world.g1)],
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=1),
     )
     vote = voting.open_vote(vote, by=world.community_staff)
     listing = market.create(by=world.resident, community=world.c1, title="书架", kind="free")
@@ -112,9 +118,11 @@ def test_another_communitys_staff_and_residents_get_404(world, life):
     outsider = Client()
     outsider.force_login(person_in(world.g3).account)
     for url in staff_pages(life):
-        if any(str(x) in url for x in ("/activities/", "/proposals/", "/votes/", "/market/", "/sessions/")) and url[-2] != "w":
-            if url.rstrip("/").split("/")[-1].isdigit() or "poster" in url or url.endswith("/vote/"):
-                assert staff.get(url).status_code == 404, url
+        if (
+            any(str(x) in url for x in ("/activities/", "/proposals/", "/votes/", "/market/", "/sessions/"))
+            and url[-2] != "w"
+        ) and (url.rstrip("/").split("/")[-1].isdigit() or "poster" in url or url.endswith("/vote/")):
+            assert staff.get(url).status_code == 404, url
     for url in resident_pages(life):
         if url.rstrip("/").split("/")[-1].isdigit():
             assert outsider.get(url).status_code == 404, url

@@ -66,8 +66,13 @@ def test_a_closed_report_earns_points_once_and_a_rejected_one_none(world):
 def _funded(world, amount=100):
     resident = person_in(world.g1, account=world.resident)
     ledger.post(
-        POINTS, debit=ledger.pool_account(POINTS, world.c1), credit=ledger.person_account(POINTS, resident),
-        amount=amount, kind="earn", key=f"seed:{resident.pk}", by=None,
+        POINTS,
+        debit=ledger.pool_account(POINTS, world.c1),
+        credit=ledger.person_account(POINTS, resident),
+        amount=amount,
+        kind="earn",
+        key=f"seed:{resident.pk}",
+        by=None,
     )
     return resident
 
@@ -84,7 +89,9 @@ def merchant(world):
 
 def test_redeeming_moves_points_holds_stock_and_a_retry_redeems_once(world, merchant):
     resident = _funded(world)
-    item = shop.add_item(by=world.community_staff, community=world.c1, name="洗衣液", points=40, stock=2, merchant=merchant)
+    item = shop.add_item(
+        by=world.community_staff, community=world.c1, name="洗衣液", points=40, stock=2, merchant=merchant
+    )
     first = shop.redeem(item, by=world.resident, key="tap-1")
     again = shop.redeem(item, by=world.resident, key="tap-1")
     assert first.pk == again.pk and len(first.code) == 8
@@ -102,7 +109,9 @@ def test_redeeming_moves_points_holds_stock_and_a_retry_redeems_once(world, merc
 
 def test_not_enough_points_redeems_nothing(world, merchant):
     resident = _funded(world, 10)
-    item = shop.add_item(by=world.community_staff, community=world.c1, name="大米", points=40, stock=3, merchant=merchant)
+    item = shop.add_item(
+        by=world.community_staff, community=world.c1, name="大米", points=40, stock=3, merchant=merchant
+    )
     with pytest.raises(LedgerRefused):
         shop.redeem(item, by=world.resident, key="k")
     assert ShopItem.objects.get(pk=item.pk).stock == 3 and not Redemption.objects.exists()
@@ -111,7 +120,9 @@ def test_not_enough_points_redeems_nothing(world, merchant):
 
 def test_the_merchant_confirms_with_the_code_and_a_cancelled_one_is_reversed(world, merchant):
     resident = _funded(world)
-    item = shop.add_item(by=world.community_staff, community=world.c1, name="毛巾", points=30, stock=5, merchant=merchant)
+    item = shop.add_item(
+        by=world.community_staff, community=world.c1, name="毛巾", points=30, stock=5, merchant=merchant
+    )
     r1 = shop.redeem(item, by=world.resident, key="a")
     r2 = shop.redeem(item, by=world.resident, key="b")
     with pytest.raises(NotFound):
@@ -128,7 +139,9 @@ def test_the_merchant_confirms_with_the_code_and_a_cancelled_one_is_reversed(wor
 
 def test_the_monthly_statement_has_opening_lines_and_closing(world, merchant):
     resident = _funded(world, 100)
-    item = shop.add_item(by=world.community_staff, community=world.c1, name="香皂", points=25, stock=5, merchant=merchant)
+    item = shop.add_item(
+        by=world.community_staff, community=world.c1, name="香皂", points=25, stock=5, merchant=merchant
+    )
     shop.redeem(item, by=world.resident, key="s")
     statement = queries.monthly_statement(resident)["points"]
     assert (statement.opening, statement.received, statement.spent, statement.closing) == (0, 100, 25, 75)

@@ -54,9 +54,11 @@ def test_only_managers_grant_and_only_to_their_residents(world, family):
 
 
 def test_help_is_paid_in_hours_when_the_requester_confirms(world, family):
-    household, grandma, son = family
+    household, _grandma, _son = family
     helper = volunteer_of(world, person_in(world.g2))
-    timebank.grant(by=world.community_staff, community=world.c1, household=household, minutes=90, reason="高龄", key="h")
+    timebank.grant(
+        by=world.community_staff, community=world.c1, household=household, minutes=90, reason="高龄", key="h"
+    )
     request = timebank.request_help(
         by=world.resident, title="陪同就医", wanted_at=clock.now() + timedelta(days=1), minutes=90, pay_from="household"
     )
@@ -74,7 +76,7 @@ def test_help_is_paid_in_hours_when_the_requester_confirms(world, family):
 
 
 def test_help_beyond_the_balance_is_refused_and_stays_taken(world, family):
-    _household, grandma, _son = family
+    _household, _grandma, _son = family
     helper = volunteer_of(world, person_in(world.g2))
     request = timebank.request_help(by=world.resident, title="买菜", wanted_at=clock.now(), minutes=30)
     timebank.take_help(request, by=helper.person.account)

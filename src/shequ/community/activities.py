@@ -133,7 +133,7 @@ def create(*, by: User, data: ActivityInput) -> Activity:
 
 
 def _lock(activity: Activity) -> Activity:
-    return Activity.objects.select_for_update().select_related("community", "team").get(pk=activity.pk)
+    return Activity.objects.select_for_update(of=("self",)).select_related("community", "team").get(pk=activity.pk)
 
 
 def _announce(activity: Activity, by: User, tags: Sequence[Tag]) -> None:

@@ -19,7 +19,7 @@ from shequ.events.api import _body_doc, _read_body
 from shequ.geo.models import Region, RegionLevel
 from shequ.registry.schemas import MAX_ID
 
-from . import activities, around, deliberation, market, queries, scopes, shop, timebank, voting, volunteering
+from . import activities, around, deliberation, market, queries, scopes, shop, timebank, volunteering, voting
 from .models import TRANSFER_KINDS, Activity, Ballot, Listing, Post, Redemption, Support, Vote
 from .schemas import (
     ActivityDetail,

@@ -79,8 +79,7 @@ def transit_panel(home: Home) -> Panel | None:
         context={"stops": stops},
         data={
             "stops": [
-                {"name": s.stop.name, "metres": s.metres, "lines": [str(line.route) for line in s.lines]}
-                for s in stops
+                {"name": s.stop.name, "metres": s.metres, "lines": [str(line.route) for line in s.lines]} for s in stops
             ]
         },
     )

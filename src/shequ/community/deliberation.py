@@ -60,7 +60,7 @@ def voice_of(user: User, community: Region) -> str | None:
 
 
 def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("community").get(pk=proposal.pk)
+    return Proposal.objects.select_for_update(of=("self",)).select_related("community").get(pk=proposal.pk)
 
 
 def _require_manager(by: User, proposal: Proposal) -> None:
@@ -166,7 +166,7 @@ def post(proposal: Proposal, *, by: User, body: str) -> Post:
 @transaction.atomic
 def report_post(message: Post, *, by: User, reason: str) -> Post:
     """Anyone with a say in the community reports a post (once); enough reports hold it for a moderator."""
-    message = Post.objects.select_for_update().select_related("proposal__community").get(pk=message.pk)
+    message = Post.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=message.pk)
     if voice_of(by, message.proposal.community) is None or message.author_id == by.pk:
         raise PermissionDenied(_("You may not report this post."), code="not_allowed")
     reason = texts.required(reason, field="reason", limit=200, message=_("Say what is wrong with it."))
@@ -185,7 +185,7 @@ def report_post(message: Post, *, by: User, reason: str) -> Post:
 @transaction.atomic
 def moderate_post(message: Post, *, by: User, hide: bool, note: str = "") -> Post:
     """Hide a post (the reason is kept and shown to its author) or restore it (its reports are set aside)."""
-    message = Post.objects.select_for_update().select_related("proposal__community").get(pk=message.pk)
+    message = Post.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=message.pk)
     _require_manager(by, message.proposal)
     note = (note or "").strip()[:200]
     if hide and not note:
@@ -217,7 +217,7 @@ def schedule_meeting(proposal: Proposal, *, by: User, starts_at: datetime, place
 
 @transaction.atomic
 def record_minutes(meeting: Meeting, *, by: User, minutes: str, attendance: int | None) -> Meeting:
-    meeting = Meeting.objects.select_for_update().select_related("proposal__community").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=meeting.pk)
     _require_manager(by, meeting.proposal)
     if meeting.starts_at > clock.now():
         raise InvalidTransition(_("Minutes are recorded after the meeting."), code="not_yet")
@@ -279,7 +279,9 @@ def reject(proposal: Proposal, *, by: User, note: str) -> Proposal:
 @transaction.atomic
 def follow_up(decision: Decision, *, by: User, note: str, state: str) -> FollowUp:
     """The responsible person (or a manager) reports progress; "done" closes the decision."""
-    decision = Decision.objects.select_for_update().select_related("proposal__community").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=decision.pk)
+    )
     if decision.owner_id != by.pk and not scopes.manages(by, decision.proposal.community):
         raise PermissionDenied(_("Only the responsible person reports progress."), code="not_owner")
     if decision.state == Decision.State.DONE:

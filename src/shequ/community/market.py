@@ -110,7 +110,7 @@ def create(
 
 
 def _lock(listing: Listing) -> Listing:
-    return Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+    return Listing.objects.select_for_update(of=("self",)).select_related("community").get(pk=listing.pk)
 
 
 def _seller(listing: Listing, by: User) -> None:

@@ -176,7 +176,9 @@ def pending_by_code(code: str, *, merchant: Merchant | None, community: Region |
 @transaction.atomic
 def confirm(redemption: Redemption, *, by: User | None, merchant: Merchant | None = None) -> Redemption:
     """Hand-over done: the merchant (through its page) or the community's staff (its own shop) confirm."""
-    redemption = Redemption.objects.select_for_update().select_related("item__community").get(pk=redemption.pk)
+    redemption = (
+        Redemption.objects.select_for_update(of=("self",)).select_related("item__community").get(pk=redemption.pk)
+    )
     if merchant is not None:
         if redemption.item.merchant_id != merchant.pk or not merchant.active:
             raise NotFound()
@@ -192,7 +194,9 @@ def confirm(redemption: Redemption, *, by: User | None, merchant: Merchant | Non
 @transaction.atomic
 def cancel(redemption: Redemption, *, by: User, reason: str = "") -> Redemption:
     redemption = (
-        Redemption.objects.select_for_update().select_related("item__community", "transfer").get(pk=redemption.pk)
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("item__community", "transfer")
+        .get(pk=redemption.pk)
     )
     mine = scopes.person_for(by) == redemption.person
     if not mine and not scopes.manages(by, redemption.item.community):

@@ -26,7 +26,18 @@ from .forms import (
     TeamForm,
     VolunteerForm,
 )
-from .models import ActivityKind, Availability, FitnessSpot, HelpRequest, Listing, Post, Proposal, Skill, Team, Volunteer
+from .models import (
+    ActivityKind,
+    Availability,
+    FitnessSpot,
+    HelpRequest,
+    Listing,
+    Post,
+    Proposal,
+    Skill,
+    Team,
+    Volunteer,
+)
 from .viewkit import attempt, found, on_form, page_of, qr_data_uri
 
 
@@ -151,7 +162,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
             return redirect("community:team", pk=done.pk)
     area = scopes.staff_area(request.user)
     teams = (
-        Team.objects.filter(area).annotate(n=Count("members")).select_related("community").order_by("community__code", "name")
+        Team.objects.filter(area)
+        .annotate(n=Count("members"))
+        .select_related("community")
+        .order_by("community__code", "name")
         if area is not None
         else []
     )

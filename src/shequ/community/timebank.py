@@ -197,7 +197,11 @@ def request_help(
 
 
 def _locked(request: HelpRequest) -> HelpRequest:
-    return HelpRequest.objects.select_for_update().select_related("requester", "helper__person").get(pk=request.pk)
+    return (
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("requester", "helper__person")
+        .get(pk=request.pk)
+    )
 
 
 @transaction.atomic

@@ -58,7 +58,7 @@ def create(
     closes_at: datetime,
     matter: str = "",
 ) -> Vote:
-    proposal = Proposal.objects.select_for_update().select_related("community").get(pk=proposal.pk)
+    proposal = Proposal.objects.select_for_update(of=("self",)).select_related("community").get(pk=proposal.pk)
     _require_manager(by, proposal)
     if proposal.state != Proposal.State.AGENDA:
         raise InvalidTransition(_("Only a proposal on the agenda is put to the vote."), code="not_on_agenda")
@@ -115,7 +115,7 @@ def _owners_roll(dwellings: QuerySet[Dwelling]) -> list[tuple[int, list[int], in
 @transaction.atomic
 def open_vote(vote: Vote, *, by: User) -> Vote:
     """Take the roll and open the vote (see the module's rules)."""
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=vote.pk)
     _require_manager(by, vote.proposal)
     if vote.state != Vote.State.DRAFT:
         raise InvalidTransition(_("Only a draft vote can be opened."), code="not_draft")
@@ -202,7 +202,7 @@ def _require_open(vote: Vote) -> None:
 def delegate(vote: Vote, *, by: User, entry: RollEntry, to: Person) -> Delegation:
     """An owner on the entry delegates its ballot to a member of their household; staff record a paper
     delegation (委托书) to anyone (``by`` a manager: the owner is the entry's first owner unless given)."""
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=vote.pk)
     _require_open(vote)
     if hasattr(entry, "ballot"):
         raise InvalidTransition(_("This ballot has already been cast."), code="already_cast")
@@ -230,7 +230,7 @@ def delegate(vote: Vote, *, by: User, entry: RollEntry, to: Person) -> Delegatio
 
 @transaction.atomic
 def revoke(delegation: Delegation, *, by: User) -> Delegation:
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=delegation.vote_id)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=delegation.vote_id)
     _require_open(vote)
     if hasattr(delegation.entry, "ballot"):
         raise InvalidTransition(_("This ballot has already been cast."), code="already_cast")
@@ -259,7 +259,7 @@ def _cast(vote: Vote, entry: RollEntry, choice: str, person: Person, **extra: ob
 @transaction.atomic
 def cast(vote: Vote, *, by: User, entry: RollEntry, choice: str) -> Ballot:
     """The resident casts the entry's ballot (see the module's rules)."""
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=vote.pk)
     _require_open(vote)
     me = scopes.person_for(by)
     allowed = {e.pk: d for e, d in castable(vote, me)}
@@ -273,7 +273,7 @@ def cast(vote: Vote, *, by: User, entry: RollEntry, choice: str) -> Ballot:
 @transaction.atomic
 def record_paper(vote: Vote, *, by: User, entry: RollEntry, choice: str, cast_by: Person) -> Ballot:
     """Staff enter a paper ballot signed by one of the entry's owners or by its delegate."""
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=vote.pk)
     _require_manager(by, vote.proposal)
     _require_open(vote)
     delegation = _delegation_in_force(entry)
@@ -293,7 +293,7 @@ def current_tally(vote: Vote) -> civil_code.Tally:
 def close(vote: Vote, *, by: User | None) -> Vote:
     """Fix the tally and the result. Staff close a vote whose closing time has passed; the sweep (``by`` None)
     closes those still open after it."""
-    vote = Vote.objects.select_for_update().select_related("proposal__community").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("proposal__community").get(pk=vote.pk)
     if by is not None:
         _require_manager(by, vote.proposal)
     if vote.state != Vote.State.OPEN:

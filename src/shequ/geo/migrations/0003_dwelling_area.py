@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geo', '0002_building_managed_by'),
+        ("geo", "0002_building_managed_by"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dwelling',
-            name='area',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='exclusive floor area (m²)'),
+            model_name="dwelling",
+            name="area",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=9, null=True, verbose_name="exclusive floor area (m²)"
+            ),
         ),
     ]
