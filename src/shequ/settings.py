@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "shequ.notices",
     "shequ.services",
     "shequ.assessment",
+    "shequ.community",
     "shequ.open311",
     "shequ.workbench",
     "shequ.portal",
@@ -431,3 +432,18 @@ SHEQU_ASSESSMENT_TARGETS = envlist(
 )
 # The wall board's live stream: how many of the newest events it lists.
 SHEQU_BOARD_EVENTS = envint("SHEQU_BOARD_EVENTS", 12)
+
+# Community life (docs/community.md). The lowest balance of a resident's or household's time account (minutes)
+# and points account; a community's pool has none (it issues what volunteers earn).
+SHEQU_TIMEBANK_FLOOR_MINUTES = envint("SHEQU_TIMEBANK_FLOOR_MINUTES", 0)
+SHEQU_POINTS_FLOOR = envint("SHEQU_POINTS_FLOOR", 0)
+# Supports (附议) that put a proposal on the agenda; reports that hold a post or a listing for a moderator.
+SHEQU_PROPOSAL_SUPPORT = envint("SHEQU_PROPOSAL_SUPPORT", 10)
+SHEQU_MODERATION_HOLD_REPORTS = envint("SHEQU_MODERATION_HOLD_REPORTS", 3)
+# Flea-market listings expire after this many days (the seller may renew).
+SHEQU_LISTING_DAYS = envint("SHEQU_LISTING_DAYS", 30)
+# A session's QR code checks in from this long before it starts until this long after it ends (minutes).
+SHEQU_CHECKIN_MARGIN_MINUTES = envint("SHEQU_CHECKIN_MARGIN_MINUTES", 60)
+# Getting around: bus stops within this distance of home (metres), at most this many.
+SHEQU_STOPS_RADIUS_METRES = envint("SHEQU_STOPS_RADIUS_METRES", 800)
+SHEQU_STOPS_NEAREST = envint("SHEQU_STOPS_NEAREST", 5)

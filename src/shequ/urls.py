@@ -11,6 +11,7 @@ urlpatterns = [
     path("geo/", include("shequ.geo.urls")),
     # The Web Push service worker lives in the portal's path so that its scope is the portal.
     path("portal/sw.js", service_worker, name="portal_sw"),
+    path("portal/community/", include("shequ.community.portal_urls")),  # community life for residents
     path("portal/", include("shequ.portal.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("collection/", include("shequ.collection.urls")),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("notices/", include("shequ.notices.urls")),
     path("services/", include("shequ.services.urls")),  # resident services (docs/services.md)
     path("assessment/", include("shequ.assessment.urls")),
+    path("community/", include("shequ.community.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)

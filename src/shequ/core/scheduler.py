@@ -21,6 +21,7 @@ PERIODIC_TASKS = [
     "shequ.services.tasks.sweep_services",
     "shequ.assessment.tasks.fold_rollups",
     "shequ.assessment.tasks.send_monthly_reports",
+    "shequ.community.tasks.sweep_community",
 ]
 
 

@@ -108,6 +108,8 @@ class Dwelling(models.Model):
     floor = models.SmallIntegerField(_("floor"))
     room = models.CharField(_("room"), max_length=20)
     use = models.CharField(_("use"), max_length=10, choices=Use.choices, default=Use.HOME)
+    # 专有部分面积 (m², two decimals as on a property certificate): owners' votes weigh by it (community.voting).
+    area = models.DecimalField(_("exclusive floor area (m²)"), max_digits=9, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["building", "entrance", "floor", "room"]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommunityConfig(AppConfig):
+    name = "shequ.community"
+    label = "community"
+    verbose_name = _("Community life")
+
+    def ready(self) -> None:
+        # The "getting around" panels this app brings itself (others, such as parking, register theirs).
+        from . import around
+
+        around.register("transit", around.transit_panel)

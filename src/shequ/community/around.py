@@ -1,0 +1,85 @@
+"""Getting around (出行): the panels the portal shows a resident about their home's surroundings.
+
+Each panel comes from a provider registered here: ``register(key, provider)``, where ``provider(home)`` returns a
+``Panel`` or None (nothing to show). This app registers the bus stops and lines near home (``transit_panel``);
+parking availability from the devices app's gate counts plugs in the same way, from that app's ``ready()``::
+
+    from shequ.community import around
+    around.register("parking", parking_panel)
+
+so neither app imports the other's models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shequ.geo.models import Building
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a resident lives: the building (with its point) and its community's code."""
+
+    building: Building
+    community_code: str
+
+    @property
+    def lon(self) -> float:
+        return self.building.lon
+
+    @property
+    def lat(self) -> float:
+        return self.building.lat
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    template: str  # rendered with ``panel`` in its context
+    context: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # the same, as JSON for the API (a mini program)
+
+
+Provider = Callable[[Home], "Panel | None"]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register(key: str, provider: Provider) -> None:
+    """Add (or replace) the panel provider named ``key``; panels show in the order they were first registered."""
+    _PROVIDERS[key] = provider
+
+
+def unregister(key: str) -> None:
+    _PROVIDERS.pop(key, None)
+
+
+def panels(home: Home) -> list[Panel]:
+    out = []
+    for provider in _PROVIDERS.values():
+        panel = provider(home)
+        if panel is not None:
+            out.append(panel)
+    return out
+
+
+def transit_panel(home: Home) -> Panel | None:
+    from django.utils.translation import gettext as _
+
+    from . import transit
+
+    stops = transit.nearest_stops(home.lon, home.lat)
+    return Panel(
+        key="transit",
+        title=_("Bus stops near home"),
+        template="community/portal/_transit_panel.html",
+        context={"stops": stops},
+        data={
+            "stops": [
+                {"name": s.stop.name, "metres": s.metres, "lines": [str(line.route) for line in s.lines]} for s in stops
+            ]
+        },
+    )
