@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "shequ.collection",
     "shequ.alerts",
     "shequ.notices",
+    "shequ.devices",
     "shequ.open311",
     "shequ.workbench",
     "shequ.portal",
@@ -398,3 +399,14 @@ SHEQU_OIDC_TRUST_MFA = envbool("SHEQU_OIDC_TRUST_MFA", False)
 # the same, and differencing checks look back this far), and membership checks per department per hour.
 SHEQU_STATS_WINDOW_DAYS = envint("SHEQU_STATS_WINDOW_DAYS", 30)
 SHEQU_STATS_MEMBERSHIP_PER_HOUR = envint("SHEQU_STATS_MEMBERSHIP_PER_HOUR", 200)
+
+# --- devices (docs/devices.md) ---------------------------------------------------------
+# MQTT broker of the device wire ("mqtt://host:port"); empty: HTTP ingestion only, and the simulator posts over HTTP.
+SHEQU_MQTT_URL = env("SHEQU_MQTT_URL", "")
+# The listener's fixed client id (its persistent session at the broker) and the topic prefix it subscribes under.
+SHEQU_MQTT_CLIENT_ID = env("SHEQU_MQTT_CLIENT_ID", "shequ-device-listener")
+SHEQU_MQTT_TOPIC_PREFIX = env("SHEQU_MQTT_TOPIC_PREFIX", "shequ/devices")
+# Access-door and plate messages (personal data, L3) are deleted after this many days.
+SHEQU_DEVICE_RETENTION_DAYS = envint("SHEQU_DEVICE_RETENTION_DAYS", 30)
+# Where the elderly rules' care tasks go: a dotted path to a callable (device=, rule=, text=) -> task.
+SHEQU_DEVICE_CARE_TASKS = env("SHEQU_DEVICE_CARE_TASKS", "shequ.devices.worklist.care_task")

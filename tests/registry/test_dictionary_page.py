@@ -25,7 +25,7 @@ def test_it_lists_the_fields_grouped_by_record_type(world, client):
     html = page.content.decode()
     assert page.status_code == 200
     records = [r for r, _name, _fields in page.context["groups"]]
-    assert records == ["person", "organization", "household", "residence", "employment"]
+    assert records == ["person", "organization", "household", "residence", "employment", "device_message"]
     assert sum(len(fields) for _r, _n, fields in page.context["groups"]) == Field.objects.count()
     row = html[html.index('data-field="person.id_number"') :]
     row = row[: row.index("</tr>")]

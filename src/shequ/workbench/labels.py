@@ -33,6 +33,7 @@ TIMELINE_ACTIONS = {
     "reopen": _("Reopened"),
     "supervise": _("Supervised"),
     "overdue": _("Overdue"),
+    "repeat": _("Repeated alarm"),  # devices: the same alarm again while the event is open
 }
 
 # Actions that undo someone's work ask for confirmation first.
