@@ -123,9 +123,18 @@ def _day_start(now: datetime) -> datetime:
 
 
 def raise_alarm(
-    rule: Rule, device: Device, *, message: Message | None, text: str, now: datetime, message_at: datetime
-) -> Alarm:
-    """Fold, hold back or make a case for one match. The device row is locked: one case per device at a time."""
+    rule: Rule,
+    device: Device,
+    *,
+    message: Message | None,
+    text: str,
+    now: datetime,
+    message_at: datetime,
+    fold: bool = True,
+) -> Alarm | None:
+    """Fold, hold back or make a case for one match. The device row is locked: one case per device at a time.
+
+    ``fold=False`` (the sweep): a case still open is left as it is and None returned."""
     Device.objects.select_for_update().filter(pk=device.pk).exists()
     last = (
         Alarm.objects.filter(rule=rule, device=device, outcome__in=NEW_CASE)
@@ -134,6 +143,8 @@ def raise_alarm(
         .first()
     )
     if last is not None and _case_open(last):
+        if not fold:
+            return None
         if last.event is not None:
             note = _("Again (%(n)s times): %(text)s") % {"n": last.count + 1, "text": text}
             if events.record_repeat(last.event, note=note[:2000]) is None:
