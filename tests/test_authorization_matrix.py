@@ -404,6 +404,11 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/stats/membership": Rule(
         "stats", body=membership_body, scope="stats", reads=True, refused_shows=('"member"',)
     ),
+    # devices: ingestion takes the device's key, never a user's token (a user's POST is refused: bad_key)
+    "POST /api/devices/{code}/messages": Rule("nobody", obj={"code": "device.code"}, post=True),
+    "GET /api/devices": R("users"),  # a list of what the user may see (empty for most)
+    "GET /api/devices/car-parks": R("users"),  # parking guidance: free spaces are no secret
+    "GET /api/devices/{code}": R("record_api", code="device.code"),
 }
 
 # What a role that may not open a page gets instead (besides 404): a login redirect, the portal or audit trail
@@ -438,6 +443,8 @@ class Place:
     candidate: MatchCandidate
     merge: Merge
     audit: AuditEntry | None
+    # devices: planted by plant_devices() after the places
+    device: Any = None
 
     def secrets(self) -> list[str]:
         """Values that identify this place's records: none may show to a role that must not see them."""
@@ -600,7 +607,28 @@ def matrix(world: World, settings) -> Matrix:
         Role.DATA_USER: user("datauser", Role.DATA_USER, region=w.s1),
         "anonymous": None,
     }
+    plant_devices(places, company)  # devices
     return Matrix(world=w, personas=personas, places=places)
+
+
+def plant_devices(places: dict[str, Place], company: Unit) -> None:
+    """devices: a smoke detector in each place's building; the near one owned by the property company."""
+    from shequ.devices import actions as device_actions
+    from shequ.devices.actions import DeviceInput
+
+    for name, place in places.items():
+        place.device, _key = device_actions.create_device(
+            by=None,
+            data=DeviceInput(
+                code=f"MX-{name}",
+                name=f"{name}矩阵烟感",
+                type="smoke_detector",
+                building=place.building,
+                dwelling=place.dwelling,
+                owner_kind="property",
+                owner_unit=company if name == "near" else None,
+            ),
+        )
 
 
 # --- scopes: which place is in and which is out for a role ------------------------------------------------------

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "shequ.services",
     "shequ.assessment",
     "shequ.community",
+    "shequ.devices",
     "shequ.open311",
     "shequ.workbench",
     "shequ.portal",
@@ -447,3 +448,13 @@ SHEQU_CHECKIN_MARGIN_MINUTES = envint("SHEQU_CHECKIN_MARGIN_MINUTES", 60)
 # Getting around: bus stops within this distance of home (metres), at most this many.
 SHEQU_STOPS_RADIUS_METRES = envint("SHEQU_STOPS_RADIUS_METRES", 800)
 SHEQU_STOPS_NEAREST = envint("SHEQU_STOPS_NEAREST", 5)
+# --- devices (docs/devices.md) ---------------------------------------------------------
+# MQTT broker of the device wire ("mqtt://host:port"); empty: HTTP ingestion only, and the simulator posts over HTTP.
+SHEQU_MQTT_URL = env("SHEQU_MQTT_URL", "")
+# The listener's fixed client id (its persistent session at the broker) and the topic prefix it subscribes under.
+SHEQU_MQTT_CLIENT_ID = env("SHEQU_MQTT_CLIENT_ID", "shequ-device-listener")
+SHEQU_MQTT_TOPIC_PREFIX = env("SHEQU_MQTT_TOPIC_PREFIX", "shequ/devices")
+# Access-door and plate messages (personal data, L3) are deleted after this many days.
+SHEQU_DEVICE_RETENTION_DAYS = envint("SHEQU_DEVICE_RETENTION_DAYS", 30)
+# Where the elderly rules' care tasks go: a dotted path to a callable (device=, rule=, text=) -> task.
+SHEQU_DEVICE_CARE_TASKS = env("SHEQU_DEVICE_CARE_TASKS", "shequ.devices.worklist.care_task")

@@ -22,6 +22,9 @@ PERIODIC_TASKS = [
     "shequ.assessment.tasks.fold_rollups",
     "shequ.assessment.tasks.send_monthly_reports",
     "shequ.community.tasks.sweep_community",
+    # devices: health and the elderly rules; retention of access-door and plate messages
+    "shequ.devices.tasks.sweep_devices",
+    "shequ.devices.tasks.delete_expired_personal_data",
 ]
 
 

@@ -45,7 +45,7 @@ from .models import (
     TimelineEntry,
 )
 from .photos import attach, check_photos
-from .rules import RULES
+from .rules import RULES, SYSTEM_ACTIONS
 
 MAX_DESCRIPTION = 2000
 
@@ -474,6 +474,19 @@ def supervise(event: Event, *, by: User, note: str) -> Event:
     event = _begin(event, "supervise", by)
     event.supervised = True
     return _save(event, action="supervise", by=by, from_status=event.status, note=note)
+
+
+def record_repeat(event: Event, *, note: str) -> Event | None:
+    """The same alarm again (a device, while its event is open): one timeline row ``repeat`` on the locked event,
+    no change of status. Returns None when the event is no longer open (the caller makes a new one)."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update(of=("self",)).get(pk=event.pk)
+        if locked.status not in SYSTEM_ACTIONS["record_repeat"]:
+            return None
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["updated_at"])
+        _log(locked, action="repeat", by=None, from_status=locked.status, note=note)
+        return locked
 
 
 def mark_overdue(*, now: datetime | None = None) -> int:

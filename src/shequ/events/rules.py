@@ -123,3 +123,10 @@ RULES["inspection_reopen"] = Rule(
 def allowed_actions(user: User, event: Event) -> list[str]:
     """The actions this user may take on this event now (what the detail page offers)."""
     return [name for name, rule in RULES.items() if event.status in rule.sources and rule.allowed(user, event)]
+
+
+# Actions the platform itself takes (by=None), never offered to a person: the statuses they apply in.
+SYSTEM_ACTIONS: dict[str, tuple[str, ...]] = {
+    # a device alarms again while its event is open (devices app): a count and a timeline row, no status change
+    "record_repeat": (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HANDLED),
+}

@@ -32,6 +32,7 @@ RECORDS = {
     "household": gettext_lazy("Households"),
     "residence": gettext_lazy("Residences"),
     "employment": gettext_lazy("Employments"),
+    "device_message": gettext_lazy("Device messages"),  # devices: plates and door openings (L3)
 }
 
 

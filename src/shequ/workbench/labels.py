@@ -34,6 +34,7 @@ TIMELINE_ACTIONS = {
     "supervise": _("Supervised"),
     "overdue": _("Overdue"),
     "inspection_reopen": _("Reopened after a spot check"),
+    "repeat": _("Repeated alarm"),  # devices: the same alarm again while the event is open
 }
 
 # Actions that undo someone's work ask for confirmation first.
