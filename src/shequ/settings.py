@@ -413,9 +413,7 @@ SHEQU_CERTIFICATE_KEY = env("SHEQU_CERTIFICATE_KEY", "")
 # the platform's usual CJK fonts that exists (WenQuanYi, Noto CJK), else the PDF's built-in STSong-Light.
 SHEQU_CERTIFICATE_FONT = env("SHEQU_CERTIFICATE_FONT", "")
 # Tags that put a person on the care needs list.
-SHEQU_CARE_TAGS = envlist(
-    "SHEQU_CARE_TAGS", "elderly_alone,empty_nest,disabled,bedridden,low_income,left_behind_child"
-)
+SHEQU_CARE_TAGS = envlist("SHEQU_CARE_TAGS", "elderly_alone,empty_nest,disabled,bedridden,low_income,left_behind_child")
 # Working days after a missed visit's due date before it goes to the community as well as the grid worker.
 SHEQU_CARE_ESCALATE_DAYS = envint("SHEQU_CARE_ESCALATE_DAYS", 3)
 
@@ -448,6 +446,7 @@ SHEQU_CHECKIN_MARGIN_MINUTES = envint("SHEQU_CHECKIN_MARGIN_MINUTES", 60)
 # Getting around: bus stops within this distance of home (metres), at most this many.
 SHEQU_STOPS_RADIUS_METRES = envint("SHEQU_STOPS_RADIUS_METRES", 800)
 SHEQU_STOPS_NEAREST = envint("SHEQU_STOPS_NEAREST", 5)
+
 # --- devices (docs/devices.md) ---------------------------------------------------------
 # MQTT broker of the device wire ("mqtt://host:port"); empty: HTTP ingestion only, and the simulator posts over HTTP.
 SHEQU_MQTT_URL = env("SHEQU_MQTT_URL", "")
