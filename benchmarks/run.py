@@ -23,7 +23,7 @@ from pathlib import Path
 from figures import Figure, table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("locate", "events", "http", "registry", "alerts")
+BENCHES = ("locate", "events", "http", "registry", "alerts", "assessment")
 DEFAULT_PG_URL = os.environ.get("SHEQU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h7bench")
 
 
@@ -178,6 +178,20 @@ def worker(args: argparse.Namespace) -> int:
         figures += alerts.figures
         skips += alerts.skips
         extra["alerts"] = alerts.context
+
+    if "assessment" in args.benches:  # the street board over 20 x --events events, and the rollups' write cost
+        import bench_assessment
+
+        figures += bench_assessment.run(
+            backend,
+            world,
+            events=args.events * 20,
+            loop_events=args.events,
+            seconds=args.seconds,
+            seed=args.seed + 5,
+            var_dir=args.var_dir,
+            say=say,
+        )
 
     context = {
         "backend": backend,

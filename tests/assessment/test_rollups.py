@@ -111,3 +111,16 @@ def test_folding_twice_changes_nothing(world):
     assert rollups.fold() == 1
     assert rollup_rows() == before
     assert rollups.fold() == 0
+
+
+def test_a_closed_event_counts_right_after_its_commit(world, settings, django_capture_on_commit_callbacks):
+    settings.SHEQU_ASSESSMENT_FOLD = "commit"  # the default: a fold task after each commit (in-process here)
+    from django.core.cache import cache
+
+    cache.delete(rollups.QUEUED_FLAG)
+    with django_capture_on_commit_callbacks(execute=True), clock.frozen(START):
+        lon, lat = world.point_in(world.g1)
+        event = actions.report(by=world.resident, channel=Channel.RESIDENT, description="垃圾", lon=lon, lat=lat)
+    assert not Pending.objects.exists()
+    assert Rollup.objects.filter(slice="", grain="d", reported=1).count() == 1
+    assert Fact.objects.filter(source_id=event.pk).exists()

@@ -55,7 +55,7 @@ def _schedule_fold() -> None:
         from .tasks import fold_rollups
 
         try:
-            fold_rollups.enqueue()
+            fold_rollups.enqueue(events_only=True)
         except Exception:  # the tick folds it anyway; an action must not fail after its commit
             cache.delete(QUEUED_FLAG)
             log.exception("could not enqueue the rollup fold")
@@ -205,8 +205,9 @@ def _lock() -> bool:
     return rows.exists() if skip else bool(list(rows))
 
 
-def fold(*, batch: int = 2000) -> int:
-    """Fold what is queued: events whose timelines grew, then new work rows. Returns the events folded."""
+def fold(*, batch: int = 2000, events_only: bool = False) -> int:
+    """Fold what is queued: events whose timelines grew, then new work rows (the tick's fold; the fold after a
+    commit, ``events_only``, leaves them to it). Returns the events folded."""
     cache.delete(QUEUED_FLAG)  # an action committing from now on queues a fold again
     folded = 0
     while True:
@@ -221,7 +222,8 @@ def fold(*, batch: int = 2000) -> int:
                     Pending.objects.filter(pk__in=chunk).delete()
                 folded += len(event_ids)
             if len(queued) < batch:
-                fold_work()
+                if not events_only:
+                    fold_work()
                 return folded
 
 

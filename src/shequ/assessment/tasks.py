@@ -7,9 +7,10 @@ from . import reports, rollups
 
 
 @task()
-def fold_rollups() -> int:
-    """Fold queued events and new work rows into facts and rollups; safe to run any time, by several workers."""
-    return rollups.fold()
+def fold_rollups(events_only: bool = False) -> int:
+    """Fold queued events (and, on the tick, new work rows) into facts and rollups; safe to run any time, by several
+    workers (one folds, the others return)."""
+    return rollups.fold(events_only=events_only)
 
 
 @task()
