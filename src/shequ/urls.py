@@ -17,6 +17,7 @@ urlpatterns = [
     path("collection/", include("shequ.collection.urls")),
     path("alerts/", include("shequ.alerts.urls")),
     path("notices/", include("shequ.notices.urls")),
+    path("assessment/", include("shequ.assessment.urls")),
     path("community/", include("shequ.community.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar

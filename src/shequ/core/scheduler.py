@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 PERIODIC_TASKS = [
     "shequ.events.tasks.sweep_deadlines",
     "shequ.alerts.tasks.send_deliveries",
+    "shequ.assessment.tasks.fold_rollups",
+    "shequ.assessment.tasks.send_monthly_reports",
     "shequ.community.tasks.sweep_community",
 ]
 

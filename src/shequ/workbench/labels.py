@@ -33,6 +33,7 @@ TIMELINE_ACTIONS = {
     "reopen": _("Reopened"),
     "supervise": _("Supervised"),
     "overdue": _("Overdue"),
+    "inspection_reopen": _("Reopened after a spot check"),
 }
 
 # Actions that undo someone's work ask for confirmation first.
