@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from shequ.community import deliberation, ledger_sql, points, voting
 from shequ.community.models import Attendance, Matter, Trigger
 from shequ.core import clock
-from tests.browser import PASSWORD, chromium, screenshot  # noqa: F401
+from tests.browser import PASSWORD, screenshot
 
 from .conftest import activity_in, building_in, person_in, volunteer_of
 
@@ -27,7 +27,7 @@ def ledgers_emptied(live_server):
         ledger_sql.purge(connection)
 
 
-def test_a_resident_signs_up_checks_in_sees_hours_and_points_and_votes(live_server, ledgers_emptied, world, chromium):  # noqa: F811
+def test_a_resident_signs_up_checks_in_sees_hours_and_points_and_votes(live_server, ledgers_emptied, world, chromium):
     resident = person_in(world.g1, account=world.resident)
     volunteer_of(world, resident)
     points.set_rule(by=world.community_staff, region=world.c1, trigger=Trigger.VOLUNTEER_HOUR, points=10)
@@ -102,3 +102,7 @@ def test_a_resident_signs_up_checks_in_sees_hours_and_points_and_votes(live_serv
         assert vote.ballots.filter(choice="yes").count() == 1
     finally:
         phone.close()
+        # The portal page's live alert stream runs in the live server's thread: end it before the database goes.
+        from shequ.alerts import live
+
+        live.close_all()
