@@ -63,6 +63,7 @@ from shequ.registry.models import (
     Person,
 )
 from shequ.registry.seed import seed as seed_dictionary
+from tests.community.planted import plant_community  # community
 from tests.registry.ids import make_id
 from tests.world import World, square, token_for, user
 
@@ -94,6 +95,10 @@ WHO: dict[str, set[str]] = {
     "revealers": {*AREA_STAFF, Role.PROPERTY_COMPANY},
     "stats": {Role.DATA_USER, Role.ADMIN},  # department data users (their region) and administrators
     "residents": {Role.RESIDENT},
+    # community: a portal activity page for residents and the community's staff (organisers); a portal deliberation
+    # page for residents and property companies (a party to deliberation)
+    "organisers": {Role.RESIDENT, Role.COMMUNITY_STAFF},
+    "parties": {Role.RESIDENT, Role.PROPERTY_COMPANY},
     "nobody": set(),  # POST-only pages, capability links with a made-up token: GET never answers 200
     "assessment_office": {Role.DISTRICT_DISPATCHER, Role.ADMIN},  # assessment: edits schemes, computes months
 }
@@ -345,6 +350,101 @@ PAGES: dict[str, Rule] = {
     # single sign-on client: 404 while no city provider is configured
     "sso/login/": R("nobody"),
     "sso/callback/": R("nobody"),
+    # community (community life: docs/community.md). Staff pages: the community's staff and those above; the
+    # deliberation pages also property companies. Resident pages: any account; an object of another community 404s.
+    "community/": R("staff"),
+    "community/volunteers/": R("staff"),
+    "community/volunteers/new/": Rule("staff", may_refuse=True),
+    "community/volunteers/<int:pk>/": R("area_staff", pk="community.volunteer.pk"),
+    "community/teams/": R("staff"),
+    "community/teams/<int:pk>/": R("area_staff", pk="community.team.pk"),
+    "community/activities/": R("staff"),
+    "community/activities/new/": Rule("staff", may_refuse=True),
+    "community/activities/<int:pk>/": R("area_staff", pk="community.activity.pk"),
+    "community/activities/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.activity.pk"}, fixed={"action": "cancel"}, post=True
+    ),
+    "community/sessions/<int:pk>/poster/": R("area_staff", pk="community.session.pk"),
+    "community/fitness/": R("staff"),
+    "community/fitness/<int:pk>/poster/": R("area_staff", pk="community.spot.pk"),
+    "community/points/rules/": R("staff"),
+    "community/points/sorting/": R("staff"),
+    "community/shop/": R("staff"),
+    "community/shop/<str:action>/": Rule("nobody", fixed={"action": "restock"}, post=True),
+    "community/merchant/<str:token>/": Rule(
+        "nobody", fixed={"token": "00000000-0000-0000-0000-000000000000"}, scope="opaque"
+    ),
+    "community/time-bank/": R("staff"),
+    "community/time-bank/<int:pk>/reverse/": Rule("nobody", fixed={"pk": "999999"}, post=True),
+    "community/proposals/": R("records"),
+    "community/proposals/new/": Rule("records", may_refuse=True),
+    "community/proposals/<int:pk>/": R("records", pk="community.proposal.pk"),
+    "community/proposals/<int:pk>/vote/": Rule("area_staff", obj={"pk": "community.proposal.pk"}, may_refuse=True),
+    "community/proposals/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.proposal.pk"}, fixed={"action": "reject"}, post=True
+    ),
+    "community/posts/<int:pk>/moderate/": Rule("nobody", obj={"pk": "community.post.pk"}, post=True),
+    "community/meetings/<int:pk>/minutes/": Rule("nobody", obj={"pk": "community.meeting.pk"}, post=True),
+    "community/moderation/": R("staff"),
+    "community/votes/<int:pk>/": R("records", pk="community.vote.pk"),
+    "community/votes/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.vote.pk"}, fixed={"action": "close"}, post=True
+    ),
+    "community/decisions/": R("records"),
+    "community/decisions/<int:pk>/": R("records", pk="community.decision.pk"),
+    "community/market/": R("staff"),
+    "community/market/photos/<int:pk>/": R("area_staff", pk="community.photo.pk"),
+    "community/market/<int:pk>/": R("area_staff", pk="community.listing.pk"),
+    "community/market/<int:pk>/moderate/": Rule("nobody", obj={"pk": "community.listing.pk"}, post=True),
+    "community/transit/": R("staff"),
+    "portal/community/": R("users"),
+    "portal/community/activities/": R("users"),
+    "portal/community/activities/new/": Rule("users", may_refuse=True),
+    "portal/community/activities/<int:pk>/": R("organisers", pk="community.activity.pk"),
+    "portal/community/activities/<int:pk>/roster/": Rule(
+        "organisers", obj={"pk": "community.activity.pk"}, may_refuse=True
+    ),
+    "portal/community/activities/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.activity.pk"}, fixed={"action": "signup"}, scope="own", post=True
+    ),
+    "portal/community/checkin/<str:code>/": Rule("users", obj={"code": "community.session.code"}, scope="global"),
+    "portal/community/calendar/": R("users"),
+    "portal/community/volunteer/": R("users"),
+    "portal/community/fitness/<str:code>/": Rule("users", obj={"code": "community.spot.code"}, scope="global"),
+    "portal/community/around/": R("users"),
+    "portal/community/statement/": R("users"),
+    "portal/community/family/": R("residents"),
+    "portal/community/help/": R("users"),
+    "portal/community/help/<int:pk>/<str:action>/": Rule("nobody", fixed={"pk": "999999", "action": "take"}, post=True),
+    "portal/community/shop/": R("users"),
+    "portal/community/shop/<int:pk>/redeem/": Rule("nobody", fixed={"pk": "999999"}, post=True),
+    "portal/community/redemptions/": R("users"),
+    "portal/community/redemptions/<int:pk>/cancel/": Rule("nobody", fixed={"pk": "999999"}, post=True),
+    "portal/community/proposals/": R("users"),
+    "portal/community/proposals/new/": Rule("users", may_refuse=True),
+    "portal/community/proposals/<int:pk>/": R("parties", pk="community.proposal.pk"),
+    "portal/community/proposals/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.proposal.pk"}, fixed={"action": "support"}, scope="own", post=True
+    ),
+    "portal/community/posts/<int:pk>/report/": Rule("nobody", obj={"pk": "community.post.pk"}, scope="own", post=True),
+    "portal/community/votes/<int:pk>/": R("parties", pk="community.vote.pk"),
+    "portal/community/votes/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.vote.pk"}, fixed={"action": "cast"}, scope="own", post=True
+    ),
+    "portal/community/decisions/": R("users"),
+    "portal/community/decisions/<int:pk>/": R("parties", pk="community.decision.pk"),
+    "portal/community/decisions/<int:pk>/watch/": Rule(
+        "nobody", obj={"pk": "community.decision.pk"}, scope="own", post=True
+    ),
+    "portal/community/market/": R("users"),
+    "portal/community/market/new/": Rule("users", may_refuse=True),
+    "portal/community/market/mine/": R("users"),
+    "portal/community/market/photos/<int:pk>/": R("residents", "own", pk="community.photo.pk"),
+    "portal/community/market/<int:pk>/": R("residents", "own", pk="community.listing.pk"),
+    "portal/community/market/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "community.listing.pk"}, fixed={"action": "reserve"}, scope="own", post=True
+    ),
+    # end of community
 }
 
 # The Django admin: superusers only, and no persona is one. One rule for all its generated URLs.
@@ -445,6 +545,7 @@ class Place:
     audit: AuditEntry | None
     # devices: planted by plant_devices() after the places
     device: Any = None
+    community: Any = None  # community: its planted records (tests/community/planted.py)
 
     def secrets(self) -> list[str]:
         """Values that identify this place's records: none may show to a role that must not see them."""
@@ -594,6 +695,18 @@ def matrix(world: World, settings) -> Matrix:
     # The property company's unit manages the near building (person, dwelling, shop) and nothing else.
     company = Unit.objects.create(code="G1-WY", name="矩阵物业", region=w.c1)
     Building.objects.filter(pk=near.building.pk).update(managed_by=company)
+    # community: its records in each place (the near resident's account is the resident persona)
+    for name, desk in (("near", w.community_staff), ("far", w.community_staff_c3), ("foreign", desk9)):
+        place = places[name]
+        place.community = plant_community(
+            name,
+            community=place.grid.parent,
+            building=place.building,
+            person=place.person,
+            desk=desk,
+            resident=w.resident if name == "near" else None,
+            png=PNG,
+        )
     personas: dict[str, User | None] = {
         Role.RESIDENT: w.resident,
         Role.GRID_WORKER: w.grid_worker,
