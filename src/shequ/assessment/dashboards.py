@@ -17,6 +17,7 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.access.models import User
 from shequ.alerts.models import Alert
@@ -99,7 +100,12 @@ def charts(user: User, scope: Scope, period: Period) -> list[Chart]:
     ]
     overdue.rows = [list(row) for row in sorted(late, key=lambda row: (-row[1], row[0]))[:15]]
 
-    spots = Chart("spots", _("Top 10 problem spots"), "table", [_("Place"), _("Reports"), _("Categories")])
+    spots = Chart(
+        "spots",
+        _("Top 10 problem spots"),
+        "table",
+        [pgettext("assessment", "Place"), pgettext("assessment", "Reports"), _("Categories")],
+    )
     for spot in top_spots(user, scope, period):
         spots.rows.append([spot.label, spot.count, spot.categories])
         spots.extra.setdefault("points", []).append([spot.lat, spot.lon, spot.count, spot.x, spot.y])
