@@ -23,7 +23,7 @@ def ready(client: Client, status: int = 200) -> dict:
 
 def test_it_answers_liveness_without_asking_anything_else(client):
     resp = client.get("/healthz")
-    assert (resp.status_code, json.loads(resp.content)) == (200, {"status": "ok"})
+    assert (resp.status_code, json.loads(resp.content)) == (200, {"status": "ok", "process": os.getpid()})
 
 
 def test_it_is_ready_with_a_status_per_part(client, db):
