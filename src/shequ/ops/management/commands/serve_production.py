@@ -24,10 +24,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 
+def requeue_orphans(worker_ids: list[str]) -> int:
+    """Tasks left RUNNING by a worker that died (SIGKILL, a crash) go back to READY, to run once more.
+
+    django-tasks' database worker never looks at them again otherwise. Our tasks are idempotent (the fan-out makes
+    each delivery once, imports are all or nothing), so running one again completes the work once."""
+    from django_tasks_db.models import DBTaskResult
+
+    requeued = 0
+    for worker_id in worker_ids:
+        running = DBTaskResult.objects.filter(status="RUNNING", worker_ids__contains=[worker_id])
+        requeued += running.update(status="READY", started_at=None)
+    return requeued
+
+
 @dataclass
 class Child:
     name: str
     argv: list[str]
+    worker_id: str = ""
     process: subprocess.Popen | None = None
     restarts: int = 0
     due: float = 0.0  # when to start it again after it died
@@ -66,10 +81,10 @@ class Command(BaseCommand):
         }
         manage = [sys.executable, "-m", "shequ"]
         children = [Child("web", [sys.executable, "-m", "gunicorn", "-c", "python:shequ.ops.gunicorn_conf"])]
-        children += [
-            Child(f"worker-{i}", [*manage, "db_worker", "--worker-id", f"{os.uname().nodename}-{i}"])
-            for i in range(1, options["task_workers"] + 1)
-        ]
+        ids = [f"{os.uname().nodename}-{i}" for i in range(1, options["task_workers"] + 1)]
+        children += [Child(f"worker-{i}", [*manage, "db_worker", "--worker-id", w], w) for i, w in enumerate(ids, 1)]
+        if requeued := requeue_orphans(ids):  # this machine's workers of a run that ended without stopping them
+            self.stderr.write(f"serve_production: {requeued} task(s) left running by the last run queued again")
         if not options["no_scheduler"]:
             children.append(Child("scheduler", [*manage, "scheduler"]))
         self._supervise(children, env)
@@ -95,6 +110,8 @@ class Command(BaseCommand):
                     child.due = now + min(2**child.restarts / 2, 30) if child.restarts else now
                     self.stderr.write(f"serve_production: {child.name} exited ({code}); starting it again")
                     child.process = None
+                    if child.worker_id and (requeued := requeue_orphans([child.worker_id])):
+                        self.stderr.write(f"serve_production: {requeued} task(s) it was running queued again")
                 if child.process is None and now >= child.due:
                     self._start(child, env)
             time.sleep(0.2)
