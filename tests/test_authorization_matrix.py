@@ -188,6 +188,11 @@ PAGES: dict[str, Rule] = {
     "open311/v2/^tokens/(?P<token>[^/]+?)\\.(?P<fmt>json|xml)$": Rule(
         "public", obj={"token": "event.token"}, fixed={"fmt": "json"}, scope="open_feed"
     ),
+    # production (docs/operations.md): liveness and readiness for load balancers; metrics only from configured
+    # addresses or with the token (neither is set here)
+    "healthz": R("public"),
+    "readyz": R("public"),
+    "metrics": R("nobody"),
     # grids
     "geo/grids/": R("grid_managers"),
     "geo/grids/export.geojson": R("grid_managers"),

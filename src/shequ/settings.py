@@ -100,12 +100,14 @@ INSTALLED_APPS = [
     "shequ.community",
     "shequ.devices",
     "shequ.open311",
+    "shequ.ops",  # health, metrics, the production server, backup and restore (docs/operations.md)
     "shequ.workbench",
     "shequ.portal",
     "shequ.demo",
 ]
 
 MIDDLEWARE = [
+    "shequ.ops.metrics.RequestMetrics",  # first: requests and latency by route, every other layer included
     "django.middleware.security.SecurityMiddleware",
     "shequ.core.middleware.RejectNul",
     "csp.middleware.CSPMiddleware",
@@ -213,7 +215,15 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks]}}
 
 # Local memory by default; REDIS_URL shares the cache (and the geo index version) across processes.
 if redis_url := os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    # Fails soft (core/cache.py): with Redis down a read is a miss and a write is skipped, after at most a short
+    # timeout, so the platform keeps serving, slower.
+    CACHES = {
+        "default": {
+            "BACKEND": "shequ.core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -457,3 +467,24 @@ SHEQU_MQTT_TOPIC_PREFIX = env("SHEQU_MQTT_TOPIC_PREFIX", "shequ/devices")
 SHEQU_DEVICE_RETENTION_DAYS = envint("SHEQU_DEVICE_RETENTION_DAYS", 30)
 # Where the elderly rules' care tasks go: a dotted path to a callable (device=, rule=, text=) -> task.
 SHEQU_DEVICE_CARE_TASKS = env("SHEQU_DEVICE_CARE_TASKS", "shequ.devices.worklist.care_task")
+
+# --- production (docs/operations.md) ---
+import ipaddress  # noqa: E402
+
+# /metrics is readable from these addresses or networks (comma-separated, CIDR allowed; none by default) or with
+# "Authorization: Bearer <SHEQU_METRICS_TOKEN>". Behind a proxy the address is the proxy's: use the token.
+SHEQU_METRICS_ALLOW = envlist("SHEQU_METRICS_ALLOW", "")
+try:
+    SHEQU_METRICS_NETWORKS = [ipaddress.ip_network(a, strict=False) for a in SHEQU_METRICS_ALLOW]
+except ValueError as e:
+    raise ImproperlyConfigured(f"SHEQU_METRICS_ALLOW: {e}") from e
+SHEQU_METRICS_TOKEN = env("SHEQU_METRICS_TOKEN", "")
+# The figures /metrics reads from the database are read at most this often per process.
+SHEQU_METRICS_DB_SECONDS = envint("SHEQU_METRICS_DB_SECONDS", 15)
+# /readyz: a due task waiting longer than this for a worker makes the tasks "degraded"; less free space under var/
+# than this many MB makes the disk "failed".
+SHEQU_READY_TASK_LAG_SECONDS = envint("SHEQU_READY_TASK_LAG_SECONDS", 300)
+SHEQU_READY_MIN_FREE_MB = envint("SHEQU_READY_MIN_FREE_MB", 200)
+# A database that does not answer is an error after this many seconds, not a request that hangs.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("SHEQU_DB_CONNECT_TIMEOUT", 5))

@@ -26,5 +26,6 @@ urlpatterns = [
     # Single sign-on: shequ as OpenID Connect provider (/o/) and as client of the city's provider (/sso/).
     path("o/", include("shequ.sso.provider_urls")),
     path("sso/", include("shequ.sso.urls")),
+    path("", include("shequ.ops.urls")),  # /healthz, /readyz, /metrics (docs/operations.md)
     path("", include("shequ.workbench.urls")),
 ]
