@@ -389,6 +389,17 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/assessment/indicators": R("users"),
     "GET /api/assessment/figures": Rule("staff", query={"area": "{grid.code}", "by": "community"}),
     "GET /api/assessment/events": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
+    # services: the catalogue for everyone signed in; a form needs a record of the base (the resident's own);
+    # applications are not planted: a made-up number is a 404 for everyone (tests/services/test_api.py: who sees which)
+    "GET /api/services/affairs": R("users"),
+    "GET /api/services/affairs/{code}/form": Rule("residents", fixed={"code": "juzhu"}, scope="own"),
+    "POST /api/services/affairs/{code}/applications": Rule("nobody", fixed={"code": "juzhu"}, post=True),
+    "GET /api/services/applications": R("users"),
+    "GET /api/services/applications/{number}": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
+    "POST /api/services/applications/{number}/{step}": Rule(
+        "nobody", fixed={"number": "BS000", "step": "accept"}, scope="opaque", post=True
+    ),
+    "GET /api/services/certificates/verify": Rule("public", query={"code": "ABCDEFGHIJ"}, scope="global"),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
     "GET /api/stats/counts": Rule(
         "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')
