@@ -281,6 +281,10 @@ PAGES: dict[str, Rule] = {
     ),
     "services/certificates/<str:number>.pdf": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
     "services/verify/": R("public"),
+    # the installable portal: manifest, offline shell and its service worker are public
+    "services/my/sw.js": R("public"),
+    "services/my/offline/": R("public"),
+    "services/manifest.webmanifest": R("public"),
     "services/applications/": R("staff"),
     "services/applications/<str:number>/": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
     "services/applications/<str:number>/<str:step>/": Rule(
@@ -290,6 +294,19 @@ PAGES: dict[str, Rule] = {
     "services/counter/": R("staff"),
     "services/counter/<int:person>/<slug:code>/": Rule(
         "area_staff", obj={"person": "person.pk"}, fixed={"code": "juzhu"}
+    ),
+    # service orders (no provider persona, no planted order: tests/services/test_order_pages.py checks isolation)
+    "services/my/services/": R("users"),
+    "services/my/services/<int:pk>/order/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/my/orders/": R("users"),
+    "services/my/orders/<str:number>/": Rule("nobody", fixed={"number": "FW000"}, scope="opaque"),
+    "services/my/orders/<str:number>/<str:step>/": Rule(
+        "nobody", fixed={"number": "FW000", "step": "cancel"}, scope="opaque", post=True
+    ),
+    "services/provider/": Rule("nobody"),  # a provider's own orders: 404 for every other role
+    "services/provider/orders/<str:number>/": Rule("nobody", fixed={"number": "FW000"}, scope="opaque"),
+    "services/provider/orders/<str:number>/<str:step>/": Rule(
+        "nobody", fixed={"number": "FW000", "step": "accept"}, scope="opaque", post=True
     ),
     # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
     "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
