@@ -308,6 +308,10 @@ PAGES: dict[str, Rule] = {
     "services/provider/orders/<str:number>/<str:step>/": Rule(
         "nobody", fixed={"number": "FW000", "step": "accept"}, scope="opaque", post=True
     ),
+    # care (no planted care task: tests/services/test_care_pages.py checks who sees which)
+    "services/care/": R("staff"),
+    "services/care/tasks/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/care/needs/": R("staff"),
     # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
     "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
     # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place

@@ -3,7 +3,7 @@ the public certificate check at /services/verify/."""
 
 from django.urls import path
 
-from .views import aid, certificates, orders, portal, pwa, staff
+from .views import aid, care, certificates, orders, portal, pwa, staff
 
 app_name = "services"
 
@@ -36,5 +36,8 @@ urlpatterns = [
     path("files/<int:pk>/", staff.attachment, name="file"),
     path("counter/", staff.counter, name="counter"),
     path("counter/<int:person>/<slug:code>/", staff.counter_apply, name="counter_apply"),
+    path("care/", care.my_visits, name="care_visits"),
+    path("care/tasks/<int:pk>/", care.visit, name="care_visit"),
+    path("care/needs/", care.needs_list, name="care_needs"),
     path("aid/batches/<int:pk>/", aid.batch_report, name="aid_batch"),
 ]
