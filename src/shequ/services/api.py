@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from shequ.core.errors import InvalidInput, NotFound
 from shequ.registry.queries import person_of
@@ -108,7 +108,7 @@ def affair_form(request: HttpRequest, code: str = CODE) -> FormOut:
 
 
 @router.post("/affairs/{code}/applications", response={201: ApplicationDetail}, summary="Apply for myself")
-def apply(request: HttpRequest, body: ApplyIn, code: str = CODE) -> tuple[int, ApplicationDetail]:
+def apply(request: HttpRequest, body: ApplyIn, code: str = CODE) -> Status:
     affair = queries.get_affair(code)
     person = person_of(request.user)
     if person is None:
@@ -116,7 +116,7 @@ def apply(request: HttpRequest, body: ApplyIn, code: str = CODE) -> tuple[int, A
             _("Your account is not linked to a record of the community base yet: ask your community."), code="no_person"
         )
     app = actions.submit(affair=affair, applicant=person, by=request.user, values=body.values)
-    return 201, _detail(app)
+    return Status(201, _detail(app))
 
 
 @router.get("/applications", response=ApplicationPage, summary="Applications I may see (mine, or my area's)")
