@@ -291,6 +291,10 @@ PAGES: dict[str, Rule] = {
     ),
     "services/certificates/<str:number>.pdf": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
     "services/verify/": R("public"),
+    # the installable portal: manifest, offline shell and its service worker are public
+    "services/my/sw.js": R("public"),
+    "services/my/offline/": R("public"),
+    "services/manifest.webmanifest": R("public"),
     "services/applications/": R("staff"),
     "services/applications/<str:number>/": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
     "services/applications/<str:number>/<str:step>/": Rule(
@@ -301,6 +305,23 @@ PAGES: dict[str, Rule] = {
     "services/counter/<int:person>/<slug:code>/": Rule(
         "area_staff", obj={"person": "person.pk"}, fixed={"code": "juzhu"}
     ),
+    # service orders (no provider persona, no planted order: tests/services/test_order_pages.py checks isolation)
+    "services/my/services/": R("users"),
+    "services/my/services/<int:pk>/order/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/my/orders/": R("users"),
+    "services/my/orders/<str:number>/": Rule("nobody", fixed={"number": "FW000"}, scope="opaque"),
+    "services/my/orders/<str:number>/<str:step>/": Rule(
+        "nobody", fixed={"number": "FW000", "step": "cancel"}, scope="opaque", post=True
+    ),
+    "services/provider/": Rule("nobody"),  # a provider's own orders: 404 for every other role
+    "services/provider/orders/<str:number>/": Rule("nobody", fixed={"number": "FW000"}, scope="opaque"),
+    "services/provider/orders/<str:number>/<str:step>/": Rule(
+        "nobody", fixed={"number": "FW000", "step": "accept"}, scope="opaque", post=True
+    ),
+    # care (no planted care task: tests/services/test_care_pages.py checks who sees which)
+    "services/care/": R("staff"),
+    "services/care/tasks/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/care/needs/": R("staff"),
     # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
     "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
     # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
@@ -502,6 +523,17 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/assessment/indicators": R("users"),
     "GET /api/assessment/figures": Rule("staff", query={"area": "{grid.code}", "by": "community"}),
     "GET /api/assessment/events": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
+    # services: the catalogue for everyone signed in; a form needs a record of the base (the resident's own);
+    # applications are not planted: a made-up number is a 404 for everyone (tests/services/test_api.py: who sees which)
+    "GET /api/services/affairs": R("users"),
+    "GET /api/services/affairs/{code}/form": Rule("residents", fixed={"code": "juzhu"}, scope="own"),
+    "POST /api/services/affairs/{code}/applications": Rule("nobody", fixed={"code": "juzhu"}, post=True),
+    "GET /api/services/applications": R("users"),
+    "GET /api/services/applications/{number}": Rule("nobody", fixed={"number": "BS000"}, scope="opaque"),
+    "POST /api/services/applications/{number}/{step}": Rule(
+        "nobody", fixed={"number": "BS000", "step": "accept"}, scope="opaque", post=True
+    ),
+    "GET /api/services/certificates/verify": Rule("public", query={"code": "ABCDEFGHIJ"}, scope="global"),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
     "GET /api/stats/counts": Rule(
         "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')

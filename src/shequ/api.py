@@ -98,6 +98,7 @@ def _mount() -> None:
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
     from shequ.registry.api import router as registry_router
+    from shequ.services.api import router as services_router
     from shequ.stats.api import router as stats_router
 
     api.add_router("/geo", geo_router)
@@ -106,6 +107,7 @@ def _mount() -> None:
     api.add_router("/stats/", stats_router)
     api.add_router("/assessment/", assessment_router)
     api.add_router("/devices", devices_router)
+    api.add_router("/services/", services_router)
 
 
 _mount()

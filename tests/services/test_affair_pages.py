@@ -99,3 +99,16 @@ def test_nobody_sees_an_application_outside_their_scope(world, people, residence
     assert client_for(world.resident2).get(f"/services/my/applications/{app.number}/").status_code == 404
     assert client_for(world.resident).get(f"/services/my/applications/{app.number}/").status_code == 200
     assert Application.objects.get().status == AppStatus.SUBMITTED
+
+
+def test_the_portal_is_installable_with_an_offline_shell(client):
+    manifest = client.get("/services/manifest.webmanifest")
+    assert manifest.status_code == 200 and manifest["Content-Type"] == "application/manifest+json"
+    data = manifest.json()
+    assert data["display"] == "standalone" and data["start_url"] == "/services/my/" and data["icons"]
+    worker = client.get("/services/my/sw.js")
+    assert worker.status_code == 200 and worker["Service-Worker-Allowed"] == "/services/my/"
+    assert "/services/my/offline/" in worker.content.decode()
+    assert "data-offline" in client.get("/services/my/offline/").content.decode()
+    portal = client.get("/portal/login/").content.decode()
+    assert 'rel="manifest" href="/services/manifest.webmanifest"' in portal

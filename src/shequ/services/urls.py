@@ -3,18 +3,30 @@ the public certificate check at /services/verify/."""
 
 from django.urls import path
 
-from .views import aid, certificates, portal, staff
+from .views import aid, care, certificates, orders, portal, pwa, staff
 
 app_name = "services"
 
 urlpatterns = [
     # residents (portal)
     path("my/", portal.hub, name="hub"),
+    path("my/sw.js", pwa.service_worker, name="sw"),
+    path("my/offline/", pwa.offline, name="offline"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("my/affairs/<slug:code>/", portal.apply, name="apply"),
     path("my/applications/", portal.my_applications, name="my_applications"),
     path("my/applications/<str:number>/", portal.my_application, name="my_application"),
     path("my/applications/<str:number>/withdraw/", portal.withdraw, name="withdraw"),
     path("certificates/<str:number>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
+    path("my/services/", orders.services_list, name="services"),
+    path("my/services/<int:pk>/order/", orders.order_new, name="order_new"),
+    path("my/orders/", orders.my_orders, name="my_orders"),
+    path("my/orders/<str:number>/", orders.my_order, name="my_order"),
+    path("my/orders/<str:number>/<str:step>/", orders.my_order_act, name="my_order_act"),
+    # service providers (access.decorators sends the provider role here)
+    path("provider/", orders.provider_orders, name="provider_orders"),
+    path("provider/orders/<str:number>/", orders.provider_order, name="provider_order"),
+    path("provider/orders/<str:number>/<str:step>/", orders.provider_act, name="provider_act"),
     # anyone
     path("verify/", certificates.verify, name="verify"),
     # staff
@@ -24,5 +36,8 @@ urlpatterns = [
     path("files/<int:pk>/", staff.attachment, name="file"),
     path("counter/", staff.counter, name="counter"),
     path("counter/<int:person>/<slug:code>/", staff.counter_apply, name="counter_apply"),
+    path("care/", care.my_visits, name="care_visits"),
+    path("care/tasks/<int:pk>/", care.visit, name="care_visit"),
+    path("care/needs/", care.needs_list, name="care_needs"),
     path("aid/batches/<int:pk>/", aid.batch_report, name="aid_batch"),
 ]
