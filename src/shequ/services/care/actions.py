@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ import audit
 from shequ.access.models import Role, User
@@ -270,7 +271,9 @@ def record_visit(
         raise InvalidInput(_("Say how the person is."), code="bad_wellbeing", field="wellbeing")
     findings = (findings or "").strip()
     if len(findings) > FINDINGS_MAX:
-        raise InvalidInput(_("At most %(n)s characters.") % {"n": FINDINGS_MAX}, code="too_long", field="findings")
+        raise InvalidInput(
+            pgettext("services", "At most %(n)s characters.") % {"n": FINDINGS_MAX}, code="too_long", field="findings"
+        )
     if wellbeing != Wellbeing.GOOD and not findings:
         raise InvalidInput(_("Describe what you found."), code="findings_required", field="findings")
     task = CareTask.objects.select_for_update().select_related("subject__person", "grid").get(pk=task.pk)

@@ -107,7 +107,7 @@ class Application(models.Model):
     overdue = models.BooleanField(_("overdue"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), default=clock.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("services", "closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
 
     class Meta:
@@ -175,7 +175,7 @@ class Certificate(models.Model):
     # The certified content (JSON): title, text, holder, issuer, date. Encrypted at rest (it names an ID number).
     content = EncryptedTextField(_("content"))
     issued_at = models.DateTimeField(_("issued at"), default=clock.now)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("services", "revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -45,7 +45,12 @@ class AidItem(models.Model):
         Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Household,
+        verbose_name=pgettext_lazy("services", "household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The area code of the recipient's home when recorded: the community's ledger is the aid of its people.
     area_code = models.CharField(_("area code"), max_length=15, blank=True, db_index=True)
@@ -56,7 +61,7 @@ class AidItem(models.Model):
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("import batch"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_by = user_reference(_("created by"))
+    created_by = user_reference(pgettext_lazy("services", "created by"))
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
@@ -97,7 +102,7 @@ class AidFinding(models.Model):
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("import batch"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    row = models.PositiveIntegerField(pgettext_lazy("services", "row"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=300)
     found_at = models.DateTimeField(_("found at"), default=clock.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

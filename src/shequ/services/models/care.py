@@ -73,7 +73,9 @@ class TaskReason(models.TextChoices):
 class CareTask(models.Model):
     """A visit due from a grid worker."""
 
-    subject = models.ForeignKey(CareSubject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="tasks")
+    subject = models.ForeignKey(
+        CareSubject, verbose_name=pgettext_lazy("services", "subject"), on_delete=models.CASCADE, related_name="tasks"
+    )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("grid worker"),
@@ -83,17 +85,19 @@ class CareTask(models.Model):
         related_name="+",
     )
     grid = models.ForeignKey(Region, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=10, choices=TaskReason.choices, default=TaskReason.PLAN)
+    kind = models.CharField(
+        pgettext_lazy("services", "kind"), max_length=10, choices=TaskReason.choices, default=TaskReason.PLAN
+    )
     reason = models.CharField(pgettext_lazy("care", "reason"), max_length=200, blank=True)
     # Who asked for it ("devices:alarm:12", "visit:5" ...): a second request from the same source while the first is
     # open is the same task.
-    source = models.CharField(_("source"), max_length=100, blank=True)
-    due = models.DateField(_("due"))
+    source = models.CharField(pgettext_lazy("services", "source"), max_length=100, blank=True)
+    due = models.DateField(pgettext_lazy("services", "due"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
     escalated = models.BooleanField(_("escalated to the community"), default=False)
-    created_by = user_reference(_("created by"))
+    created_by = user_reference(pgettext_lazy("services", "created by"))
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
@@ -130,7 +134,9 @@ class CareVisit(models.Model):
     task = models.OneToOneField(
         CareTask, verbose_name=_("task"), null=True, blank=True, on_delete=models.SET_NULL, related_name="visit"
     )
-    subject = models.ForeignKey(CareSubject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="visits")
+    subject = models.ForeignKey(
+        CareSubject, verbose_name=pgettext_lazy("services", "subject"), on_delete=models.PROTECT, related_name="visits"
+    )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("grid worker"), on_delete=models.PROTECT, related_name="+"
     )

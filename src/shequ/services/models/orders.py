@@ -30,16 +30,21 @@ class ProviderKind(models.TextChoices):
     PROPERTY = "property", _("Property company")
     HOME_CARE = "home_care", _("Home-care agency")
     VOLUNTEERS = "volunteers", _("Volunteer team")
-    SHOP = "shop", _("Shop")
+    SHOP = "shop", pgettext_lazy("services", "Shop")
 
 
 class Provider(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
+    kind = models.CharField(pgettext_lazy("services", "kind"), max_length=20, choices=ProviderKind.choices)
     # Its people are the users of this unit (role provider, or property company for a property company).
     unit = models.OneToOneField(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="provider")
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Organization,
+        verbose_name=pgettext_lazy("services", "organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Where it serves: its services are offered inside this region.
     area = models.ForeignKey(Region, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
@@ -139,7 +144,7 @@ class ServiceOrder(models.Model):
         related_name="+",
     )
     done_note = models.TextField(_("what was done"), blank=True)
-    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(pgettext_lazy("services", "rating"), null=True, blank=True)
     rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
     # The complaint about it, as an event of the event loop.
     complaint = models.ForeignKey(

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ import audit
 from shequ.access.models import User
@@ -125,7 +126,9 @@ def place(
         raise InvalidInput(_("This service takes no times."), code="slot_unexpected", field="slot")
     request = (request or "").strip()
     if len(request) > REQUEST_MAX:
-        raise InvalidInput(_("At most %(n)s characters.") % {"n": REQUEST_MAX}, code="too_long", field="request")
+        raise InvalidInput(
+            pgettext("services", "At most %(n)s characters.") % {"n": REQUEST_MAX}, code="too_long", field="request"
+        )
     contact_phone = (phone or "").strip() or beneficiary.phone or (own.phone if own else "") or by.phone
     if not contact_phone:
         raise InvalidInput(_("Give a phone number the provider can call."), code="phone_required", field="phone")
@@ -193,7 +196,7 @@ def complete(order: ServiceOrder, *, by: User, note: str, photos: Sequence[Uploa
     """完成: what was done, with photos (JPEG, PNG, WebP)."""
     note = (note or "").strip()
     if not note:
-        raise InvalidInput(_("Say what was done."), code="note_required", field="note")
+        raise InvalidInput(pgettext("services", "Say what was done."), code="note_required", field="note")
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(_("At most %(n)s photos.") % {"n": MAX_PHOTOS}, code="photo_count", field="photos")
     checked = check_photos(photos)
@@ -213,7 +216,9 @@ def complete(order: ServiceOrder, *, by: User, note: str, photos: Sequence[Uploa
 def confirm(order: ServiceOrder, *, by: User, rating: int, comment: str = "") -> ServiceOrder:
     """确认 and 评价 1-5, once, by whoever placed it."""
     if rating not in range(1, 6):
-        raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="bad_rating", field="rating")
+        raise InvalidInput(
+            pgettext("services", "A rating is a whole number from 1 to 5."), code="bad_rating", field="rating"
+        )
     order = _lock(order)
     _require_orderer(order, by)
     _require(order, OrderStatus.DONE)

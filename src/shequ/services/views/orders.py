@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.errors import DomainError
@@ -91,7 +92,7 @@ def my_order_act(request: HttpRequest, number: str, step: str) -> HttpResponse:
     try:
         RESIDENT_STEPS[step](order, request.user, request.POST)
     except (DomainError, ValueError) as e:
-        messages.error(request, getattr(e, "message", _("A rating is a whole number from 1 to 5.")))
+        messages.error(request, getattr(e, "message", pgettext("services", "A rating is a whole number from 1 to 5.")))
     else:
         messages.success(request, _("Done."))
     return redirect("services:my_order", number=order.number)
