@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .alerts.live_views import service_worker
 from .api import api
+from .devices.views import parking as device_parking
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,11 +12,13 @@ urlpatterns = [
     path("geo/", include("shequ.geo.urls")),
     # The Web Push service worker lives in the portal's path so that its scope is the portal.
     path("portal/sw.js", service_worker, name="portal_sw"),
+    path("portal/parking/", device_parking, name="portal_parking"),  # devices: parking guidance
     path("portal/", include("shequ.portal.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("collection/", include("shequ.collection.urls")),
     path("alerts/", include("shequ.alerts.urls")),
     path("notices/", include("shequ.notices.urls")),
+    path("devices/", include("shequ.devices.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)
