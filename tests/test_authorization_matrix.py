@@ -95,6 +95,7 @@ WHO: dict[str, set[str]] = {
     "stats": {Role.DATA_USER, Role.ADMIN},  # department data users (their region) and administrators
     "residents": {Role.RESIDENT},
     "nobody": set(),  # POST-only pages, capability links with a made-up token: GET never answers 200
+    "assessment_office": {Role.DISTRICT_DISPATCHER, Role.ADMIN},  # assessment: edits schemes, computes months
 }
 
 
@@ -269,6 +270,26 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"pk": "notice.pk", "file_pk": "attachment.pk"}, post=True
     ),
     "notices/<int:pk>/<str:action>/": Rule("nobody", obj={"pk": "notice.pk"}, fixed={"action": "withdraw"}, post=True),
+    # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
+    "assessment/": Rule("staff", query={"area": "{grid.code}", "by": "grid"}),
+    "assessment/events/": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
+    # (months, scores and schemes are not planted: the matrix checks that a made-up one is a 404 for everyone;
+    # tests/assessment/test_scoring_pages.py checks who sees which)
+    "assessment/months/": R("staff"),
+    "assessment/months/compute/": Rule("nobody", post=True),
+    "assessment/months/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/months/<int:pk>/<str:action>/": Rule(
+        "nobody", fixed={"pk": "999999", "action": "freeze"}, scope="opaque", post=True
+    ),
+    "assessment/schemes/new/": R("assessment_office"),
+    "assessment/schemes/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/scores/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/scores/<int:pk>/appeal/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "assessment/scores/<int:pk>/correct/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "assessment/appeals/<int:pk>/decide/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "assessment/inspections/": R("staff"),  # the draw form for supervisors; the list of draws in their area
+    "assessment/inspections/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "assessment/inspections/items/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     # the audit trail
     "audit/": R("auditors"),
     "audit/export.csv": R("auditors"),
@@ -357,6 +378,10 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/registry/people/{id}/reveal": Rule(
         "revealers", obj={"id": "person.pk"}, body=reveal_api_body, reads=True
     ),
+    # assessment: definitions for everyone signed in; figures and the events behind them for the asker's scope
+    "GET /api/assessment/indicators": R("users"),
+    "GET /api/assessment/figures": Rule("staff", query={"area": "{grid.code}", "by": "community"}),
+    "GET /api/assessment/events": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
     "GET /api/stats/counts": Rule(
         "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')

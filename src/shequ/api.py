@@ -93,6 +93,7 @@ def _http_error(request: HttpRequest, exc: NinjaHttpError) -> HttpResponse:
 
 
 def _mount() -> None:
+    from shequ.assessment.api import router as assessment_router
     from shequ.devices.api import router as devices_router
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
@@ -103,6 +104,7 @@ def _mount() -> None:
     api.add_router("/events", events_router)
     api.add_router("/registry/", registry_router)
     api.add_router("/stats/", stats_router)
+    api.add_router("/assessment/", assessment_router)
     api.add_router("/devices", devices_router)
 
 

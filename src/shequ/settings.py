@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "shequ.collection",
     "shequ.alerts",
     "shequ.notices",
+    "shequ.assessment",
     "shequ.devices",
     "shequ.open311",
     "shequ.workbench",
@@ -400,6 +401,20 @@ SHEQU_OIDC_TRUST_MFA = envbool("SHEQU_OIDC_TRUST_MFA", False)
 SHEQU_STATS_WINDOW_DAYS = envint("SHEQU_STATS_WINDOW_DAYS", 30)
 SHEQU_STATS_MEMBERSHIP_PER_HOUR = envint("SHEQU_STATS_MEMBERSHIP_PER_HOUR", 200)
 
+# --- assessment (docs/assessment.md) ---
+# Working hours the desk has to accept an event (响应时限), for levels without their own row (admin: 响应时限).
+SHEQU_RESPONSE_HOURS = float(env("SHEQU_RESPONSE_HOURS", "2"))
+# When the rollups take in new timeline rows: "commit" (a fold task queued after each commit, at most one waiting)
+# or "tick" (only the scheduler's tick folds: the least work on the event loop, figures up to a tick late).
+SHEQU_ASSESSMENT_FOLD = env("SHEQU_ASSESSMENT_FOLD", "commit")
+if SHEQU_ASSESSMENT_FOLD not in {"commit", "tick"}:
+    raise ImproperlyConfigured(f"SHEQU_ASSESSMENT_FOLD must be 'commit' or 'tick', got {SHEQU_ASSESSMENT_FOLD!r}")
+# The dashboards' targets for the three published rates (a scheme's own targets are set in the scheme).
+SHEQU_ASSESSMENT_TARGETS = envlist(
+    "SHEQU_ASSESSMENT_TARGETS", "response_rate:0.95,closure_rate:0.90,satisfaction_rate:0.90"
+)
+# The wall board's live stream: how many of the newest events it lists.
+SHEQU_BOARD_EVENTS = envint("SHEQU_BOARD_EVENTS", 12)
 # --- devices (docs/devices.md) ---------------------------------------------------------
 # MQTT broker of the device wire ("mqtt://host:port"); empty: HTTP ingestion only, and the simulator posts over HTTP.
 SHEQU_MQTT_URL = env("SHEQU_MQTT_URL", "")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("collection/", include("shequ.collection.urls")),
     path("alerts/", include("shequ.alerts.urls")),
     path("notices/", include("shequ.notices.urls")),
+    path("assessment/", include("shequ.assessment.urls")),
     path("devices/", include("shequ.devices.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar

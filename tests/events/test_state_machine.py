@@ -75,6 +75,7 @@ def inputs(action: str, w: World) -> st.SearchStrategy[dict[str, Any]]:
         ),
         "reopen": st.fixed_dictionaries({"reason": REASON}),
         "supervise": st.fixed_dictionaries({"note": REASON}),
+        "inspection_reopen": st.fixed_dictionaries({"reason": REASON}),
     }[action]
 
 
@@ -98,6 +99,7 @@ def valid_inputs(action: str, w: World, event: Event) -> st.SearchStrategy[dict[
         ),
         "reopen": st.fixed_dictionaries({"reason": reason}),
         "supervise": st.fixed_dictionaries({"note": reason}),
+        "inspection_reopen": st.fixed_dictionaries({"reason": reason}),
     }[action]
 
 
@@ -240,7 +242,8 @@ class EventLoop(RuleBasedStateMachine):
                 assert row.from_status == prev.to_status, f"{prev} then {row}"
             assert rows[-1].to_status == event.status
             actions_done = [r.action for r in rows]
-            assert event.rework_count == actions_done.count("verify_fail") + actions_done.count("reopen")
+            reworks = ("verify_fail", "reopen", "inspection_reopen")
+            assert event.rework_count == sum(actions_done.count(a) for a in reworks)
             assert event.return_count == actions_done.count("return")
             assert event.community.code.startswith(event.desk.code)
             assert (event.closed_at is not None) == (event.status in (Status.CLOSED, Status.REJECTED))

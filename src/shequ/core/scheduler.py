@@ -15,6 +15,12 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
+PERIODIC_TASKS = [
+    "shequ.events.tasks.sweep_deadlines",
+    "shequ.alerts.tasks.send_deliveries",
+    "shequ.assessment.tasks.fold_rollups",
+    "shequ.assessment.tasks.send_monthly_reports",
+]
 PERIODIC_TASKS = ["shequ.events.tasks.sweep_deadlines", "shequ.alerts.tasks.send_deliveries"]
 # devices: health and the elderly rules; retention of access-door and plate messages
 PERIODIC_TASKS += ["shequ.devices.tasks.sweep_devices", "shequ.devices.tasks.delete_expired_personal_data"]

@@ -33,7 +33,7 @@ from shequ.geo import coords
 from shequ.geo.index import locate
 from shequ.geo.models import Region, RegionLevel
 
-from . import catalog
+from . import catalog, hooks
 from .models import (
     Category,
     Channel,
@@ -72,7 +72,7 @@ def _log(
     event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
 ) -> TimelineEntry:
     audit.record("write", actor=by, target=event, detail={"action": action, "to": event.status})
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry.objects.create(
         event=event,
         action=action,
         actor=by,
@@ -82,6 +82,8 @@ def _log(
         note=note,
         at=event.updated_at,
     )
+    hooks.notify(entry)  # listeners of other apps (assessment's rollups), in this transaction
+    return entry
 
 
 def _save(
@@ -449,7 +451,10 @@ def reopen(event: Event, *, by: User, reason: str) -> Event:
     result once it closes again, and the old low score cannot reopen it twice.
     """
     reason = _require(reason, _("Give the reason for reopening."), field="reason")
-    event = _begin(event, "reopen", by)
+    return _reopen(_begin(event, "reopen", by), action="reopen", by=by, reason=reason)
+
+
+def _reopen(event: Event, *, action: str, by: User, reason: str) -> Event:
     now = clock.now()
     from_status, event.status = event.status, Status.DISPATCHED
     event.rework_count += 1
@@ -457,7 +462,7 @@ def reopen(event: Event, *, by: User, reason: str) -> Event:
     event.rating, event.rating_comment = None, ""
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
-    return _save(event, action="reopen", by=by, from_status=from_status, note=reason, unit=event.unit)
+    return _save(event, action=action, by=by, from_status=from_status, note=reason, unit=event.unit)
 
 
 @transaction.atomic
@@ -512,3 +517,14 @@ def mark_overdue(*, now: datetime | None = None) -> int:
             )
             marked += 1
     return marked
+
+
+# --- assessment: a spot check (督查核查) found a closed event not solved ------------------------------------
+
+
+@transaction.atomic
+def inspection_reopen(event: Event, *, by: User, reason: str) -> Event:
+    """督查核查 failed on site: the closed event goes back to its unit as rework, with a fresh deadline, like a
+    reopen after a low rating. Only a supervisor over the event's area (``rules._can_inspect``) does this."""
+    reason = _require(reason, _("Say what the spot check found."), field="reason")
+    return _reopen(_begin(event, "inspection_reopen", by), action="inspection_reopen", by=by, reason=reason)

@@ -109,6 +109,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+# Assessment: a failed spot check of a closed event reopens it as rework (督查核查; assessment.inspections). Not
+# offered on the event's page: the spot check's own page calls it, for the supervisors who drew the sample.
+def _can_inspect(user: User, event: Event) -> bool:
+    return event.unit_id is not None and _superior(user, event)
+
+
+RULES["inspection_reopen"] = Rule(
+    gettext_lazy("Reopen after a spot check"), (Status.CLOSED,), (Status.DISPATCHED,), _can_inspect
+)
+
+
 def allowed_actions(user: User, event: Event) -> list[str]:
     """The actions this user may take on this event now (what the detail page offers)."""
     return [name for name, rule in RULES.items() if event.status in rule.sources and rule.allowed(user, event)]

@@ -96,6 +96,11 @@ _PUBLIC: dict[str, tuple[Promise, Promise, bool]] = {
     "rate": (YOU, pgettext_lazy("resident portal", "rated the result"), True),
     "reopen": (YOU, pgettext_lazy("resident portal", "asked for it to be handled again"), True),
     "supervise": (SUPERIOR, pgettext_lazy("resident portal", "is supervising it"), False),
+    "inspection_reopen": (
+        SUPERIOR,
+        pgettext_lazy("resident portal", "checked the result again and had it handled again"),
+        False,
+    ),
 }
 
 

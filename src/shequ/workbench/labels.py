@@ -33,6 +33,7 @@ TIMELINE_ACTIONS = {
     "reopen": _("Reopened"),
     "supervise": _("Supervised"),
     "overdue": _("Overdue"),
+    "inspection_reopen": _("Reopened after a spot check"),
     "repeat": _("Repeated alarm"),  # devices: the same alarm again while the event is open
 }
 

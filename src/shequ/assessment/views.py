@@ -1,0 +1,75 @@
+"""Assessment pages: the indicators of a scope (every figure a link to the events behind it), the list behind a
+figure. Views parse, ask ``queries.scope_for`` (404 out of scope) and render what ``figures`` computes."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from shequ.access.decorators import staff_required
+from shequ.core.errors import DomainError, NotFound
+
+from .figures import figures_for, parse_period
+from .forms import ScopeForm
+from .indicators import INDICATORS, MEASURE
+from .queries import Drill, Period, Scope, events_behind, facts_behind, scope_for
+
+PAGE_SIZE = 30
+
+
+def _scope(request: HttpRequest, form: ScopeForm) -> tuple[Scope, Period, str]:
+    """The scope, period and breakdown asked for: 404 for a scope the user may not see."""
+    data = form.cleaned_data if form.is_valid() else {}
+    try:
+        scope = scope_for(
+            request.user,  # type: ignore[arg-type]
+            area=data.get("area") or "",
+            unit=data.get("unit"),
+            person=data.get("person"),
+        )
+        period = parse_period(data.get("start"), data.get("end"))
+    except NotFound as e:
+        raise Http404(e.message) from e
+    return scope, period, data.get("by") or ""
+
+
+@require_GET
+@staff_required
+def indicators_page(request: HttpRequest) -> HttpResponse:
+    form = ScopeForm(request.GET or None, user=request.user)  # type: ignore[arg-type]
+    scope, period, by = _scope(request, form)
+    error = ""
+    try:
+        found = figures_for(scope, period, by=by)
+    except DomainError as e:
+        error, found = e.message, figures_for(scope, period)
+    return render(
+        request,
+        "assessment/indicators.html",
+        {"form": form, "found": found, "error": error, "definitions": INDICATORS},
+    )
+
+
+@require_GET
+@staff_required
+def behind_page(request: HttpRequest) -> HttpResponse:
+    form = ScopeForm(request.GET, user=request.user)  # type: ignore[arg-type]
+    scope, period, _by = _scope(request, form)
+    measure = request.GET.get("measure", "")
+    try:
+        drill = Drill(measure, by=request.GET.get("by", ""), key=request.GET.get("key", ""))
+    except DomainError as e:
+        raise Http404(e.message) from e
+    counted = MEASURE[measure]
+    if counted.events:
+        qs = events_behind(request.user, scope, period, drill).select_related("category", "unit")  # type: ignore[arg-type]
+    else:
+        qs = facts_behind(scope, period, drill)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessment/behind.html",
+        {"scope": scope, "period": period, "measure": counted, "drill": drill, "page": page},
+    )
