@@ -425,3 +425,5 @@ SHEQU_MQTT_TOPIC_PREFIX = env("SHEQU_MQTT_TOPIC_PREFIX", "shequ/devices")
 SHEQU_DEVICE_RETENTION_DAYS = envint("SHEQU_DEVICE_RETENTION_DAYS", 30)
 # Where the elderly rules' care tasks go: a dotted path to a callable (device=, rule=, text=) -> task.
 SHEQU_DEVICE_CARE_TASKS = env("SHEQU_DEVICE_CARE_TASKS", "shequ.devices.worklist.care_task")
+# Callables ``manage.py serve`` also starts in threads, each given url= (the demo: the device simulator).
+SHEQU_SERVE_ALSO = envlist("SHEQU_SERVE_ALSO", "")

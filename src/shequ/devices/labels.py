@@ -7,4 +7,5 @@ ELSEWHERE = (
     _("Device messages"),  # registry/catalogue.py: the data dictionary's record type
     _("Parking"),  # the portal's tab bar
     _("Devices"),  # the workbench's navigation and its map's layer
+    _("Installing devices …"),  # the demo's loading step
 )
