@@ -19,7 +19,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_demo --if-empty
-	SHEQU_2FA=optional $(PY) manage.py serve --noreload $(HOST)
+	SHEQU_2FA=optional SHEQU_SERVE_ALSO=shequ.devices.simulator.start_in_thread $(PY) manage.py serve --noreload $(HOST)
 
 ## Set up (Python packages, Debian's chromium and Chinese fonts) and run the whole suite
 test: setup

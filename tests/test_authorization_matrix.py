@@ -471,6 +471,23 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"pk": "community.listing.pk"}, fixed={"action": "reserve"}, scope="own", post=True
     ),
     # end of community
+    # devices
+    "portal/parking/": R("users"),
+    "devices/": R("staff"),
+    "devices/map.json": R("staff"),
+    "devices/tasks/": R("staff"),
+    "devices/tasks/<int:pk>/done/": Rule("nobody", obj={"pk": "device_task.pk"}, post=True),
+    "devices/car-parks/": R("staff"),
+    "devices/rules/": R("staff"),
+    "devices/rules/new/": Rule("staff", may_refuse=True),  # the district's administrators and dispatchers
+    "devices/rules/<int:pk>/": Rule("staff", obj={"pk": "rule.pk"}, scope="global", may_refuse=True),
+    "devices/import/": R("managers"),
+    "devices/export.<str:fmt>": Rule("staff", fixed={"fmt": "csv"}),
+    "devices/<str:code>/": R("area_staff", code="device.code"),
+    "devices/<str:code>/<str:action>/": Rule(
+        "nobody", obj={"code": "device.code"}, fixed={"action": "retire"}, post=True
+    ),
+    # end of devices
 }
 
 # The Django admin: superusers only, and no persona is one. One rule for all its generated URLs.
@@ -583,6 +600,8 @@ class Place:
     # devices: planted by plant_devices() after the places
     device: Any = None
     community: Any = None  # community: its planted records (tests/community/planted.py)
+    device_task: Any = None
+    rule: Any = None
 
     def secrets(self) -> list[str]:
         """Values that identify this place's records: none may show to a role that must not see them."""
@@ -764,7 +783,14 @@ def matrix(world: World, settings) -> Matrix:
 def plant_devices(places: dict[str, Place], company: Unit) -> None:
     """devices: a smoke detector in each place's building; the near one owned by the property company."""
     from shequ.devices import actions as device_actions
-    from shequ.devices.actions import DeviceInput
+    from shequ.devices import worklist
+    from shequ.devices.actions import DeviceInput, RuleInput
+
+    rule = device_actions.save_rule(
+        by=None,
+        data=RuleInput(name="矩阵烟感规则", message_type="smoke", field="level", operator="eq", value="alarm",
+                       category=Category.objects.get(code="0101")),
+    )  # fmt: skip
 
     for name, place in places.items():
         place.device, _key = device_actions.create_device(
@@ -779,6 +805,8 @@ def plant_devices(places: dict[str, Place], company: Unit) -> None:
                 owner_unit=company if name == "near" else None,
             ),
         )
+        place.device_task = worklist.open_maintenance(place.device, note=f"{name}矩阵设备维护")
+        place.rule = rule
 
 
 # --- scopes: which place is in and which is out for a role ------------------------------------------------------

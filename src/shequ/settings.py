@@ -488,3 +488,5 @@ SHEQU_READY_MIN_FREE_MB = envint("SHEQU_READY_MIN_FREE_MB", 200)
 # A database that does not answer is an error after this many seconds, not a request that hangs.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("SHEQU_DB_CONNECT_TIMEOUT", 5))
+# Callables ``manage.py serve`` also starts in threads, each given url= (the demo: the device simulator).
+SHEQU_SERVE_ALSO = envlist("SHEQU_SERVE_ALSO", "")

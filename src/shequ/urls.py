@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .alerts.live_views import service_worker
 from .api import api
+from .devices.views import parking as device_parking
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,7 @@ urlpatterns = [
     # The Web Push service worker lives in the portal's path so that its scope is the portal.
     path("portal/sw.js", service_worker, name="portal_sw"),
     path("portal/community/", include("shequ.community.portal_urls")),  # community life for residents
+    path("portal/parking/", device_parking, name="portal_parking"),  # devices: parking guidance
     path("portal/", include("shequ.portal.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("collection/", include("shequ.collection.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("services/", include("shequ.services.urls")),  # resident services (docs/services.md)
     path("assessment/", include("shequ.assessment.urls")),
     path("community/", include("shequ.community.urls")),
+    path("devices/", include("shequ.devices.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)

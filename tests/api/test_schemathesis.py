@@ -81,6 +81,22 @@ def planted(world) -> dict[str, list]:
     }
 
 
+def plant_devices(world) -> list[str]:
+    """devices: a smoke detector in G1 (inside the staff member's area) and one in G3."""
+    from shequ.devices.actions import DeviceInput, create_device
+
+    codes = []
+    for grid in (world.g1, world.g3):
+        dwelling = dwelling_in(grid, room="901")
+        device, _key = create_device(
+            by=None,
+            data=DeviceInput(code=f"FZ-{grid.code}", name="烟感", type="smoke_detector", building=dwelling.building,
+                             dwelling=dwelling, owner_kind="community"),
+        )  # fmt: skip
+        codes.append(device.code)
+    return codes
+
+
 @pytest.mark.parametrize("persona", ["community_staff", "resident", "data_user"])
 def test_it_never_answers_a_generated_request_with_a_server_error(world, as_, persona):
     """The data user (a department, region S1) fuzzes only the statistics operations: everything else refuses it
@@ -97,6 +113,7 @@ def test_it_never_answers_a_generated_request_with_a_server_error(world, as_, pe
     desk.act(dispatched, "accept")
     desk.act(dispatched, "dispatch")
     real = planted(world)
+    device_codes = plant_devices(world)  # devices
     with connection_kept():
         schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -106,4 +123,6 @@ def test_it_never_answers_a_generated_request_with_a_server_error(world, as_, pe
             if persona == "data_user" and not operation.path.startswith("/api/stats"):
                 continue
             codes = real["code"] if operation.path.startswith("/api/geo") else [reported, dispatched]
+            if operation.path.startswith("/api/devices"):  # devices: one device in G1, one in G3
+                codes = device_codes
             fuzz(operation, caller.key, {"id": real["id"], "code": codes})

@@ -76,6 +76,9 @@ def snapshot() -> dict:
 
 def wipe() -> None:
     """Everything the demo made below the catalog, children before parents."""
+    from shequ.devices.models import CarPark, Device, Rule  # devices: their rows first (they hold buildings)
+
+    Device.objects.all().delete(), CarPark.objects.all().delete(), Rule.objects.all().delete()
     Change.objects.all().delete()
     PersonTag.objects.all().delete()
     OrganizationTag.objects.all().delete()

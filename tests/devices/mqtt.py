@@ -48,7 +48,7 @@ class Publisher:
         self.client.loop_stop()
 
 
-def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 30) -> None:
+def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -51,6 +51,7 @@ class DemoSummary:
     ledgers: list[Ledger] = field(default_factory=list)
     events: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    devices: object = None  # devices.DeviceSummary
 
 
 def scale_named(scale: str | Scale) -> Scale:
@@ -134,6 +135,11 @@ def load(
         summary.organizations = build_organizations(seed=seed, today=now.date(), grids=grids)
         summary.organizations.employments = build_workplaces(seed=seed, today=now.date())
 
+    def devices() -> None:  # devices: the demo's devices, car parks and rule table
+        from .devices import build_devices
+
+        summary.devices = build_devices(seed_value=seed)
+
     def sample_ledgers() -> None:
         assert ledgers is not None
         summary.ledgers = write_ledgers(ledgers, seed=seed, today=now.date())
@@ -151,6 +157,8 @@ def load(
         phase("organizations", _("Registering shops, firms and other organisations …"), organizations)
         if ledgers is not None:
             phase("ledgers", _("Writing the sample ledgers …"), sample_ledgers)
+    if people and count:
+        phase("devices", _("Installing devices …"), devices)
     if count:
         phase("events", _("Playing 90 days of events …"), simulate)
     return summary

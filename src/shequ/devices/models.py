@@ -135,7 +135,7 @@ class Refusal(models.Model):
 
     device_code = models.CharField(_("device code"), max_length=64)
     code = models.CharField(_("reason"), max_length=20)
-    count = models.PositiveIntegerField(_("count"), default=0)
+    count = models.PositiveIntegerField(_("times refused"), default=0)
     last_at = models.DateTimeField(_("last refused"))
     last_detail = models.CharField(_("last detail"), max_length=200, blank=True)
 

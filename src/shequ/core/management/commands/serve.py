@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.core.servers.basehttp import WSGIRequestHandler
+from django.utils.module_loading import import_string
 
 from shequ.core import scheduler
 
@@ -12,4 +14,6 @@ class Command(RunserverCommand):
         # for its delayed ACK on every response (measured by the benchmark suite).
         WSGIRequestHandler.disable_nagle_algorithm = True
         scheduler.start_in_thread()
+        for path in settings.SHEQU_SERVE_ALSO:  # e.g. the demo's device simulator
+            import_string(path)(url=f"http://{self.addr}:{self.port}")
         return super().inner_run(*args, **options)

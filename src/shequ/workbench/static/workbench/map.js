@@ -11,6 +11,7 @@
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
   }
   map.setView([22.54, 114.06], 13);
+  window.shequMap = map; // other layers (devices/map_layer.js) add themselves to it
   var bounds = L.latLngBounds([]);
 
   function text(tag, value, className) {
