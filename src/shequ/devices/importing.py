@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.access.models import Unit, User
 from shequ.core.errors import DomainError
@@ -167,7 +168,7 @@ def export_xlsx(devices) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Devices"))
+    sheet = book.create_sheet(pgettext("devices", "Devices"))
     sheet.append([h for h, _a in COLUMNS])
     for row in _rows(devices):
         sheet.append(row)
