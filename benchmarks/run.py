@@ -23,7 +23,7 @@ from pathlib import Path
 from figures import Figure, table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("locate", "events", "http", "registry", "alerts", "assessment")
+BENCHES = ("locate", "events", "http", "registry", "alerts", "assessment", "intake")
 DEFAULT_PG_URL = os.environ.get("SHEQU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h7bench")
 
 
@@ -178,6 +178,13 @@ def worker(args: argparse.Namespace) -> int:
         figures += alerts.figures
         skips += alerts.skips
         extra["alerts"] = alerts.context
+    if "intake" in args.benches:
+        import bench_intake
+
+        intake_figures, extra["intake"] = bench_intake.run(
+            backend, world, seconds=args.seconds, seed=args.seed + 5, say=say
+        )
+        figures += intake_figures
 
     if "assessment" in args.benches:  # the street board over 20 x --events events, and the rollups' write cost
         import bench_assessment

@@ -552,6 +552,10 @@ OPERATIONS: dict[str, Rule] = {
     ),
     "GET /api/services/certificates/verify": Rule("public", query={"code": "ABCDEFGHIJ"}, scope="global"),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
+    # intake: a suggestion reads the model and the caller's own scope; any signed-in user may ask
+    "POST /api/intake/suggest": Rule(
+        "users", scope="global", body=lambda place, user: {"text": "路边垃圾没人清理"}, reads=True
+    ),
     "GET /api/stats/counts": Rule(
         "stats", query={"area": "{grid.code}", "purpose": PURPOSE}, scope="stats", refused_shows=('"cells"', '"count"')
     ),

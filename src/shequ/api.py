@@ -97,6 +97,7 @@ def _mount() -> None:
     from shequ.devices.api import router as devices_router
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
+    from shequ.intake.api import router as intake_router
     from shequ.registry.api import router as registry_router
     from shequ.services.api import router as services_router
     from shequ.stats.api import router as stats_router
@@ -105,6 +106,7 @@ def _mount() -> None:
     api.add_router("/events", events_router)
     api.add_router("/registry/", registry_router)
     api.add_router("/stats/", stats_router)
+    api.add_router("/intake", intake_router)
     api.add_router("/assessment/", assessment_router)
     api.add_router("/devices", devices_router)
     api.add_router("/services/", services_router)

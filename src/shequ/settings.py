@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "shequ.devices",
     "shequ.open311",
     "shequ.ops",  # health, metrics, the production server, backup and restore (docs/operations.md)
+    "shequ.intake",
     "shequ.workbench",
     "shequ.portal",
     "shequ.demo",
@@ -427,6 +428,11 @@ SHEQU_CARE_TAGS = envlist("SHEQU_CARE_TAGS", "elderly_alone,empty_nest,disabled,
 # Working days after a missed visit's due date before it goes to the community as well as the grid worker.
 SHEQU_CARE_ESCALATE_DAYS = envint("SHEQU_CARE_ESCALATE_DAYS", 3)
 
+# Intelligent intake (docs/intelligence.md): duplicate windows per category group, "<group>": [metres, hours];
+# "default" for the others. JSON in SHEQU_INTAKE_DUPLICATE_WINDOWS replaces the whole table.
+SHEQU_INTAKE_DUPLICATE_WINDOWS = __import__("json").loads(
+    env("SHEQU_INTAKE_DUPLICATE_WINDOWS", '{"default": [200, 72], "04": [400, 24], "07": [50, 168], "08": [300, 24]}')
+)
 # --- assessment (docs/assessment.md) ---
 # Working hours the desk has to accept an event (响应时限), for levels without their own row (admin: 响应时限).
 SHEQU_RESPONSE_HOURS = float(env("SHEQU_RESPONSE_HOURS", "2"))

@@ -45,7 +45,7 @@ from .models import (
     TimelineEntry,
 )
 from .photos import attach, check_photos
-from .rules import RULES, SYSTEM_ACTIONS
+from .rules import INTAKE_RULES, RULES, SYSTEM_ACTIONS
 
 MAX_DESCRIPTION = 2000
 
@@ -57,7 +57,7 @@ def _begin(event: Event, action: str, by: User) -> Event:
     """Lock the row, then check state and permission against the locked copy."""
     rows = Event.objects.select_for_update(of=("self",))
     locked = rows.select_related("desk", "unit", "street", "level", "category__parent").get(pk=event.pk)
-    rule = RULES[action]
+    rule = RULES[action] if action in RULES else INTAKE_RULES[action]
     if locked.status not in rule.sources:
         raise InvalidTransition(
             _("Cannot %(action)s an event that is %(status)s.")
@@ -519,6 +519,58 @@ def mark_overdue(*, now: datetime | None = None) -> int:
             )
             marked += 1
     return marked
+
+
+# --- intake: duplicates and corrected categories ----------------------------------------------------
+
+
+@transaction.atomic
+def merge(event: Event, *, into: Event, by: User, note: str = "") -> Event:
+    """合并: a duplicate joins the original being handled. The duplicate is rejected with a
+    pointer to the original, keeping its reporter, who reads the outcome in its timeline;
+    the original's timeline records the merge too."""
+    if into.pk == event.pk:
+        raise InvalidInput(_("An event cannot be merged into itself."), code="merge_self", field="into")
+    event = _begin(event, "merge", by)
+    original = Event.objects.select_for_update(of=("self",)).get(pk=into.pk)
+    if not original.is_open:
+        raise InvalidTransition(_("The original is no longer open; merge into an open event."), code="merge_closed")
+    if original.merged_into_id is not None:
+        raise InvalidTransition(
+            _("The original was itself merged; merge into the event it joined."), code="merge_chain"
+        )
+    from_status, event.status = event.status, Status.REJECTED
+    event.merged_into, event.closed_at = original, clock.now()
+    told = _("Merged into %(code)s, which reports the same problem and is being handled; follow it there.") % {
+        "code": original.code
+    }
+    _save(event, action="merge", by=by, from_status=from_status, note=f"{told} {note}".strip())
+    original.updated_at = event.updated_at
+    original.save(update_fields=["updated_at"])
+    _log(
+        original,
+        action="merged_in",
+        by=by,
+        from_status=original.status,
+        note=_("%(code)s (the same problem) was merged into this event.") % {"code": event.code},
+    )
+    return event
+
+
+@transaction.atomic
+def recategorize(event: Event, *, by: User, category: Category, note: str = "") -> Event:
+    """改类: the desk corrects the category of an accepted event (a labelled example for intake)."""
+    _check_leaf(category)
+    event = _begin(event, "recategorize", by)
+    old = event.category
+    event.category = category
+    return _save(
+        event,
+        action="recategorize",
+        by=by,
+        from_status=event.status,
+        note=(_("Category %(old)s -> %(new)s. %(note)s") % {"old": old, "new": category, "note": note}).strip(),
+    )
 
 
 # --- assessment: a spot check (督查核查) found a closed event not solved ------------------------------------

@@ -195,6 +195,10 @@ class Event(models.Model):
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
+    # A duplicate merged into the event it repeats (intake): rejected, pointing at the one being handled.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]

@@ -108,6 +108,20 @@ RULES: dict[str, Rule] = {
     ),
 }
 
+# intake: merging a duplicate into the original, and correcting the category after acceptance. Kept apart from
+# RULES: no page or API operation offers them yet, so allowed_actions (what pages offer) does not list them.
+INTAKE_RULES: dict[str, Rule] = {
+    "merge": Rule(
+        gettext_lazy("Merge into original"), (Status.REPORTED, Status.ACCEPTED), (Status.REJECTED,), _at_desk
+    ),
+    "recategorize": Rule(
+        gettext_lazy("Change category"),
+        (Status.ACCEPTED, Status.DISPATCHED),
+        (Status.ACCEPTED, Status.DISPATCHED),
+        _at_desk,
+    ),
+}
+
 
 # Assessment: a failed spot check of a closed event reopens it as rework (督查核查; assessment.inspections). Not
 # offered on the event's page: the spot check's own page calls it, for the supervisors who drew the sample.

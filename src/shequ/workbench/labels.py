@@ -35,6 +35,9 @@ TIMELINE_ACTIONS = {
     "overdue": _("Overdue"),
     "inspection_reopen": _("Reopened after a spot check"),
     "repeat": _("Repeated alarm"),  # devices: the same alarm again while the event is open
+    "merge": _("Merged into another event"),  # intake: a duplicate joins the original
+    "merged_in": _("A duplicate was merged in"),
+    "recategorize": _("Category changed"),
 }
 
 # Actions that undo someone's work ask for confirmation first.
