@@ -23,7 +23,7 @@ from pathlib import Path
 from figures import Figure, table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("locate", "events", "http", "registry", "alerts", "assessment", "intake")
+BENCHES = ("locate", "events", "http", "server", "registry", "alerts", "assessment", "intake")
 DEFAULT_PG_URL = os.environ.get("SHEQU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h7bench")
 
 
@@ -56,6 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["tiny", "small", "full"],
         help="the demo district's scale: full is ~3,000 grids and ~1M dwellings (default full, quick tiny)",
     )
+    p.add_argument("--clients", type=int, default=16, help="concurrent connections of the server benchmark")
+    p.add_argument("--rate", type=float, default=200.0, help="requests/s of the server benchmark's open loop")
+    p.add_argument("--web-workers", type=int, default=2, help="gunicorn processes of the server benchmark")
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn process of the server benchmark")
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--pg-url", default=DEFAULT_PG_URL, help="a database the suite may drop and create")
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -116,7 +120,7 @@ def worker(args: argparse.Namespace) -> int:
         say(f"locate: {args.points:,} points, at most {args.seconds:g} s each")
         figures += bench_locate.run(backend, points=args.points, seconds=args.seconds, seed=args.seed)
     event_figures: list[Figure] = []
-    if "events" in args.benches or "http" in args.benches:
+    if "events" in args.benches or "http" in args.benches or "server" in args.benches:
         say(f"events: {args.events:,} events, at most {args.seconds:g} s each")
         event_figures = bench_events.run(backend, world, events=args.events, seconds=args.seconds, seed=args.seed)
         figures += event_figures
@@ -138,6 +142,24 @@ def worker(args: argparse.Namespace) -> int:
         for reason in reasons:
             skips.append(f"{backend}: HTTP benchmark skipped: {reason}")
             say(f"SKIPPED HTTP: {reason}")
+    if "server" in args.benches:
+        import bench_server
+
+        server_figures, reasons = bench_server.run(
+            backend,
+            world,
+            baseline=event_figures[0],
+            seconds=args.seconds,
+            clients=args.clients,
+            rate=args.rate,
+            web_workers=args.web_workers,
+            threads=args.threads,
+            seed=args.seed + 6,
+            var_dir=args.var_dir,
+            say=say,
+        )
+        figures += server_figures
+        skips += [f"{backend}: server benchmark skipped: {reason}" for reason in reasons]
     if "registry" in args.benches:
         import bench_registry
 

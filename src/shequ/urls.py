@@ -32,3 +32,6 @@ urlpatterns = [
     path("", include("shequ.ops.urls")),  # /healthz, /readyz, /metrics (docs/operations.md)
     path("", include("shequ.workbench.urls")),
 ]
+
+# A database that cannot be reached answers 503 with Retry-After, not 500 (core/unavailable.py).
+handler500 = "shequ.core.unavailable.server_error"

@@ -71,7 +71,6 @@ def _begin(event: Event, action: str, by: User) -> Event:
 def _log(
     event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
 ) -> TimelineEntry:
-    audit.record("write", actor=by, target=event, detail={"action": action, "to": event.status})
     entry = TimelineEntry.objects.create(
         event=event,
         action=action,
@@ -83,6 +82,8 @@ def _log(
         at=event.updated_at,
     )
     hooks.notify(entry)  # listeners of other apps (assessment's rollups), in this transaction
+    # Last: the audit chain's head stays locked from here to the commit, and every write of the platform waits on it.
+    audit.record("write", actor=by, target=event, detail={"action": action, "to": event.status})
     return entry
 
 
@@ -241,8 +242,8 @@ def report(
             if not source_ref:
                 raise
             return Event.objects.get(channel=channel, source_ref=source_ref)
-        _log(event, action="report", by=by, from_status="")
         attach(event, checked, stage=Stage.REPORT, by=by)
+        _log(event, action="report", by=by, from_status="")  # last: it locks the audit chain until the commit
     return event
 
 

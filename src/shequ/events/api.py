@@ -248,6 +248,18 @@ def _fresh_detail(user: User, event: Event) -> dict:
     return event_detail(user, get_event_for(user, pk=event.pk))
 
 
+def _reported_detail(user: User, event: Event) -> dict:
+    """The detail of the event this user just reported, from the object report() returned: reading it back through
+    the scoped query (ten joins) cost a fifth of the request's time. Only its regions are read, without polygons."""
+    if event.reporter_id != user.pk:
+        return _fresh_detail(user, event)  # a source_ref that another account used first: its scope decides
+    ids = {event.grid_id, event.community_id, event.street_id, event.desk_id} - {None}
+    regions = Region.objects.only("code", "name", "level").in_bulk(ids)
+    event.grid, event.community = regions.get(event.grid_id), regions.get(event.community_id)  # type: ignore[arg-type]
+    event.street, event.desk = regions.get(event.street_id), regions.get(event.desk_id)  # type: ignore[arg-type]
+    return event_detail(user, event)
+
+
 # --- catalog ------------------------------------------------------------------------------------
 
 
@@ -329,7 +341,7 @@ def report_event(request: HttpRequest) -> tuple[int, dict]:
         source_ref=payload.source_ref,
         publish_description=payload.publish_description,
     )
-    return Status(201, _fresh_detail(user, event))
+    return Status(201, _reported_detail(user, event))
 
 
 @router.get("/{code}", response=EventDetail, summary="One event with its timeline and your actions")

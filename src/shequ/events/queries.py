@@ -54,8 +54,8 @@ def get_event_for(user: User, *, pk: int | None = None, code: str | None = None,
                 "reporter",
                 "handled_by",
             )
-            # The community's, street's and desk's polygons are large and no page of one event draws them.
-            .defer("community__boundary", "street__boundary", "desk__boundary")
+            # The regions' polygons are large and no page of one event draws them.
+            .defer("grid__boundary", "community__boundary", "street__boundary", "desk__boundary")
             .get(**lookup)
         )
     except (Event.DoesNotExist, ValueError, ValidationError) as e:  # a malformed token is a ValidationError
