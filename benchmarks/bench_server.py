@@ -127,20 +127,21 @@ def _backends() -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds of the server's process group and of the database backends serving it, over a phase."""
+    """CPU seconds of the server's process group and of the database backends serving it, over a phase (a backend
+    that ends during the phase is not counted: the figure errs low, never high)."""
 
     def __init__(self, pgid: int) -> None:
         self.pgid = pgid
 
     def __enter__(self) -> CpuMeter:
         self.server0 = _cpu_seconds(_group(self.pgid))
-        self.pids = _backends()
-        self.db0 = _cpu_seconds(self.pids)
+        self.db0 = {pid: _cpu_seconds([pid]) for pid in _backends()}
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server = _cpu_seconds(_group(self.pgid)) - self.server0
-        self.db = _cpu_seconds(self.pids) - self.db0  # backends that came during the phase are not counted
+        after = {pid: _cpu_seconds([pid]) for pid in self.db0}
+        self.db = sum(max(0.0, after[pid] - self.db0[pid]) for pid in self.db0 if after[pid] > 0)
 
 
 # --- the client -------------------------------------------------------------------------------------------------

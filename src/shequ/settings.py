@@ -203,6 +203,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("SHEQU_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads never half-written: a full disk removes the partial file and answers 507 (core/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "shequ.core.storage.SafeFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # In-process tasks by default; SHEQU_TASKS=database runs them in `manage.py db_worker` processes.
 _TASK_BACKENDS = {

@@ -48,3 +48,14 @@ class InvalidTransition(DomainError):
 
     status = 409
     code = "invalid_transition"
+
+
+class StorageFull(DomainError):
+    """The disk under var/ is full: nothing of the request was kept (no half-written file, the transaction rolled
+    back). 507 Insufficient Storage: the client may retry once an operator has made room."""
+
+    status = 507
+    code = "disk_full"
+
+    def __init__(self) -> None:
+        super().__init__(_("The server's storage is full, so nothing was saved. Please tell the administrator."))

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from shequ.access.models import User
 from shequ.access.scopes import area_prefix, manages_area
 from shequ.core import crypto
-from shequ.core.errors import InvalidInput, NotFound
+from shequ.core.errors import InvalidInput, NotFound, StorageFull
+from shequ.core.storage import is_disk_full
 
 from ..models import ImportBatch, LedgerSource
 from .reading import Table, read_table
@@ -44,7 +45,13 @@ def store_upload(content: bytes, file_name: str) -> Table:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(crypto.encrypt_bytes(content))
+        try:
+            partial.write_bytes(crypto.encrypt_bytes(content))
+        except OSError as e:
+            partial.unlink(missing_ok=True)  # nothing half-written stays behind
+            if is_disk_full(e):
+                raise StorageFull() from e
+            raise
         partial.replace(path)  # a reader never sees half a file
     return table
 
