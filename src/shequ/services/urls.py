@@ -39,5 +39,11 @@ urlpatterns = [
     path("care/", care.my_visits, name="care_visits"),
     path("care/tasks/<int:pk>/", care.visit, name="care_visit"),
     path("care/needs/", care.needs_list, name="care_needs"),
+    path("aid/", aid.ledger, name="aid_ledger"),
+    path("aid/new/", aid.entry, name="aid_entry"),
+    path("aid/items/<int:pk>/", aid.item, name="aid_item"),
+    path("aid/import/", aid.imports, name="aid_import"),
+    path("aid/checks/", aid.checks, name="aid_checks"),
+    path("aid/findings/<int:pk>/resolve/", aid.resolve, name="aid_resolve"),
     path("aid/batches/<int:pk>/", aid.batch_report, name="aid_batch"),
 ]
