@@ -118,3 +118,8 @@ def get_order_for(user: User, number: Any) -> ServiceOrder:
 
 def services_of(provider: Provider) -> QuerySet[Service]:
     return provider.services.select_related("area").order_by("name")
+
+
+def orders_for_detail(order: ServiceOrder) -> ServiceOrder:
+    """The order again with what its detail shows (after a step, whose locked row lacks the relations)."""
+    return ServiceOrder.objects.select_related("service", "provider", "slot", "worker", "complaint").get(pk=order.pk)
