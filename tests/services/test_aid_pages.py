@@ -40,7 +40,7 @@ def test_a_department_sees_its_own_amounts_and_only_flags_of_others(world, peopl
     # the community desk sees both, with amounts; another community and a grid worker see none of it
     desk = client_for(world.community_staff).get("/services/aid/").content.decode()
     assert "1234.50" in desk and "876" in desk and 'data-rows="2"' in desk
-    assert 'data-empty' in client_for(world.community_staff_c3).get("/services/aid/").content.decode()
+    assert "data-empty" in client_for(world.community_staff_c3).get("/services/aid/").content.decode()
     assert client_for(world.community_staff_c3).get(f"/services/aid/items/{mine.pk}/").status_code == 404
     assert client_for(world.grid_worker).get("/services/aid/").status_code == 404
 

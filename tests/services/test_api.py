@@ -104,7 +104,9 @@ def test_a_resident_orders_through_the_api_and_the_provider_does_it(world, peopl
     assigned = call(providers.care_staff, "post", f"/orders/{number}/assign", {"worker": providers.care_worker.pk})
     assert assigned.json()["worker"] == str(providers.care_worker)
     assert call(providers.care_worker, "post", f"/orders/{number}/complete").json()["code"] == "note_required"
-    assert call(providers.care_worker, "post", f"/orders/{number}/complete", {"note": "已擦窗"}).json()["status"] == "done"
+    assert (
+        call(providers.care_worker, "post", f"/orders/{number}/complete", {"note": "已擦窗"}).json()["status"] == "done"
+    )
     assert call(world.resident, "post", f"/orders/{number}/confirm", {"rating": 9}).json()["code"] == "bad_rating"
     done = call(world.resident, "post", f"/orders/{number}/confirm", {"rating": 4, "comment": "很好"}).json()
     assert (done["status"], done["rating"]) == ("confirmed", 4)
@@ -130,7 +132,9 @@ def test_a_grid_worker_lists_the_plan_and_records_a_visit(world, people, now):
     bad = call(world.grid_worker, "post", url, {"wellbeing": "maybe"})
     assert bad.status_code == 400 and "code" in bad.json() and not CareVisit.objects.exists()
     lon, lat = world.point_in(world.g1)
-    done = call(world.grid_worker, "post", url, {"wellbeing": "concern", "findings": "腿脚不便", "lon": lon, "lat": lat})
+    done = call(
+        world.grid_worker, "post", url, {"wellbeing": "concern", "findings": "腿脚不便", "lon": lon, "lat": lat}
+    )
     assert done.status_code == 201 and done.json()["location_ok"] is True
     assert CareVisit.objects.get().findings == "腿脚不便"
 
@@ -143,7 +147,13 @@ def test_a_department_lists_and_enters_its_aid(world, people, now):
     civil = Unit.objects.create(code="D-MZJ", name="示范区民政局", region=world.district)
     disabled = Unit.objects.create(code="D-CL", name="示范区残联", region=world.district)
     civil_user, disabled_user = user("mzj", Role.UNIT_HANDLER, unit=civil), user("cl", Role.UNIT_HANDLER, unit=disabled)
-    body = {"id_number": people.zhang.id_number, "name": "张三", "kind": "dibao", "start": "2026-01-01", "amount": "1200"}
+    body = {
+        "id_number": people.zhang.id_number,
+        "name": "张三",
+        "kind": "dibao",
+        "start": "2026-01-01",
+        "amount": "1200",
+    }
     wrong = call(civil_user, "post", "/aid", {**body, "name": "张四"})
     assert wrong.status_code == 404 and wrong.json()["code"] == "not_found" and not AidItem.objects.exists()
     other = call(civil_user, "post", "/aid", {**body, "department": "D-CL"})

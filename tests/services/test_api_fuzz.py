@@ -30,7 +30,9 @@ def test_generated_requests_never_get_a_server_error(world, people, residence_af
     care.build_needs_list(region=world.c1, by=world.community_staff)
     task = care.queries.my_tasks(world.grid_worker).first()
     assert task is not None
-    department = user("mzj", Role.UNIT_HANDLER, unit=Unit.objects.create(code="D-MZJ", name="民政局", region=world.district))
+    department = user(
+        "mzj", Role.UNIT_HANDLER, unit=Unit.objects.create(code="D-MZJ", name="民政局", region=world.district)
+    )
     who = {"provider": providers.care_staff, "department": department}.get(persona) or getattr(world, persona)
     real = {
         "code": [residence_affair.code, "juzhu", "changdi"],

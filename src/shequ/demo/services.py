@@ -151,9 +151,7 @@ def _providers(
 
 
 def _orders(grid: Region, services: dict[str, Service], *, now: datetime) -> int:
-    residents = list(
-        User.objects.filter(role=Role.RESIDENT, person__isnull=False).order_by("date_joined", "pk")[:3]
-    )
+    residents = list(User.objects.filter(role=Role.RESIDENT, person__isnull=False).order_by("date_joined", "pk")[:3])
     placed = 0
     for index, name, steps in ORDERS:
         if index >= len(residents) or name not in services:

@@ -142,9 +142,11 @@ def enter_aid(request: HttpRequest, body: AidIn) -> Status:
     if kind is None:
         raise InvalidInput(_("No such aid kind."), code="aid_kind_unknown", field="kind")
     own = aid.department_of(user)
-    department = own if own is not None and not body.department else Unit.objects.filter(
-        code=body.department, active=True
-    ).first()
+    department = (
+        own
+        if own is not None and not body.department
+        else Unit.objects.filter(code=body.department, active=True).first()
+    )
     if department is None:
         raise InvalidInput(_("Name the department by its code."), code="department_unknown", field="department")
     person = aid.find_recipient(user, id_number=body.id_number, name=body.name)

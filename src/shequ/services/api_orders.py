@@ -146,9 +146,7 @@ def order_step(
         mine = queries.is_provider_staff(user, order.provider)  # else the action refuses: no list of its people
         worker = queries.workers_of(order.provider).filter(pk=body.worker or 0).first() if mine else user
         if worker is None:
-            raise InvalidInput(
-                _("Choose one of the provider's own people."), code="not_provider_staff", field="worker"
-            )
+            raise InvalidInput(_("Choose one of the provider's own people."), code="not_provider_staff", field="worker")
         order = actions.assign(order, by=user, worker=worker)
     else:
         order = actions.complete(order, by=user, note=body.note)

@@ -322,9 +322,7 @@ def publish_service(
     service.at_home, service.active = at_home, active
     created = service.pk is None
     service.save()
-    audit.record(
-        "write", actor=by, target=service, detail={"action": "service.publish" if created else "service.edit"}
-    )
+    audit.record("write", actor=by, target=service, detail={"action": "service.publish" if created else "service.edit"})
     return service
 
 

@@ -82,7 +82,9 @@ def _shown(user: User, items: list[AidItem]) -> None:
         .order_by("start", "id")
         .values_list("household_id", "person_id")
     )
-    flags = queries.flags_for(user, [i.person_id or heads.get(i.household_id) for i in items if i.person_id or i.household_id])
+    flags = queries.flags_for(
+        user, [i.person_id or heads.get(i.household_id) for i in items if i.person_id or i.household_id]
+    )
     names = dict(Person.objects.filter(pk__in=list(heads.values())).values_list("pk", "name"))
     for item in items:
         name = item.person.name if item.person else names.get(heads.get(item.household_id), "")
