@@ -10,21 +10,16 @@ from datetime import date
 from django.test import Client
 
 from shequ.registry import actions as registry
-from shequ.services.aid import actions
 from shequ.services.care import actions as care
 from shequ.services.models import AidFinding, AidItem
 
-from .test_aid import depts, kind  # noqa: F401
+from .test_aid import depts, give, kind  # noqa: F401
 
 
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def give(by, code: str, department, person, start: date, **more):
-    return actions.record_aid(by=by, kind=kind(code), department=department, person=person, start=start, **more)
 
 
 def test_a_department_sees_its_own_amounts_and_only_flags_of_others(world, people, depts, now):  # noqa: F811
