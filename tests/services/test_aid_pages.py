@@ -56,6 +56,7 @@ def test_the_ledger_searches_and_filters(world, people, depts, now):  # noqa: F8
     assert rows(f"community={world.c3.code}") == "1"
     assert rows("current=1") == "2"
     assert rows("q=李四") == "1"
+    assert rows("department=99999999999999999999&community=x") == "0"  # bad input finds nothing, no 500
     assert rows(f"q={people.wang.id_number}") == "1"
     # who does not see names in clear searches by the full ID number only
     refused = client_for(world.district_dispatcher).get("/services/aid/?q=李四").content.decode()

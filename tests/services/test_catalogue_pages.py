@@ -28,6 +28,8 @@ def test_a_provider_publishes_and_edits_its_services(world, providers, now):
     assert no_price.status_code == 400 and 'data-error="price"' in no_price.content.decode()
     outside = care.post("/services/provider/services/", {**form, "price": "20", "area": world.c3.pk})
     assert outside.status_code == 400 and 'data-error="area"' in outside.content.decode()
+    garbled = care.post("/services/provider/services/", {**form, "price": "20", "area": "²"})
+    assert garbled.status_code == 400  # bad input: a clear message, never a 500
     assert not Service.objects.filter(name="上门理发").exists()
     done = care.post("/services/provider/services/", {**form, "price": "20", "price_unit": "次"})
     assert done.status_code == 302
@@ -55,6 +57,7 @@ def test_a_provider_adds_and_removes_times(world, people, providers, now):
     care.post(url, {"start": "2026-06-02T09:00", "end": "2026-06-02T08:00", "capacity": "3"})
     care.post(url, {"start": "2026-05-01T09:00", "end": "2026-05-01T10:00", "capacity": "3"})
     care.post(url, {"start": "2026-06-02T09:00", "end": "2026-06-02T10:00", "capacity": "0"})
+    care.post(url, {"start": "明天", "end": "2026-06-02T10:00", "capacity": "x"})
     assert not Slot.objects.filter(service=providers.meals).exists()
     assert care.post(url, {"start": "2026-06-02T09:00", "end": "2026-06-02T11:00", "capacity": "3"}).status_code == 302
     slot = Slot.objects.get(service=providers.meals)

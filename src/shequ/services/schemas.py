@@ -122,8 +122,10 @@ class OfferedOut(Schema):
 
 
 class PlaceIn(Schema):
-    beneficiary: int | None = Field(None, description="a member of my household (a person id); empty: myself")
-    slot: int | None = Field(None, description="one of the service's open slots, when it has slots")
+    beneficiary: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="a member of my household (a person id); empty: myself"
+    )
+    slot: int | None = Field(None, ge=1, le=2**31 - 1, description="one of the service's open slots, when it has slots")
     phone: str = Field("", max_length=20, description="empty: the base's phone")
     request: str = Field("", max_length=500)
 
@@ -170,8 +172,8 @@ class OrderPage(Schema):
 class OrderStepIn(Schema):
     note: str = Field("", max_length=1000, description="accept, complete: a note (complete: what was done)")
     reason: str = Field("", max_length=1000, description="decline, cancel: the reason")
-    worker: int | None = Field(None, description="assign: one of the provider's people (a user id)")
-    rating: int | None = Field(None, description="confirm: 1-5")
+    worker: int | None = Field(None, ge=1, le=2**31 - 1, description="assign: one of the provider's people (a user id)")
+    rating: int | None = Field(None, ge=-1000, le=1000, description="confirm: 1-5")
     comment: str = Field("", max_length=500, description="confirm: a comment")
     text: str = Field("", max_length=1000, description="complain: what went wrong")
 

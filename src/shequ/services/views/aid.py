@@ -34,6 +34,7 @@ from shequ.registry.visibility import viewer_for
 from ..aid import actions, queries
 from ..aid.importer import RECORD
 from ..models import AidItem, AidKind, FindingKind
+from .common import number_of
 
 PAGE_SIZE = 50
 
@@ -100,9 +101,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     kind, department, community = (request.GET.get(k, "") for k in ("kind", "department", "community"))
     if kind:
         qs = qs.filter(kind__code=kind)
-    if department.isdigit():
-        qs = qs.filter(department_id=int(department))
-    if community.isdigit():
+    if department:
+        qs = qs.filter(department_id=number_of(department))
+    if community.isascii() and community.isdigit():
         qs = qs.filter(area_code__startswith=community)
     if request.GET.get("current"):
         qs = queries.current(qs)

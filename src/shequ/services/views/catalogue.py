@@ -22,6 +22,7 @@ from shequ.geo.models import Region
 
 from ..models import HOLDING_STATUSES, Provider, Service, Slot
 from ..orders import actions, queries
+from .common import number_of
 
 
 def _provider(request: HttpRequest) -> Provider:
@@ -44,7 +45,7 @@ def areas_of(provider: Provider) -> QuerySet[Region]:
 
 def _publish(request: HttpRequest, provider: Provider, service: Service | None) -> Service:
     post = request.POST
-    area = areas_of(provider).filter(pk=post.get("area") or 0).first()
+    area = areas_of(provider).filter(pk=number_of(post.get("area"))).first()
     if area is None:
         raise InvalidInput(_("The area must lie inside the provider's area."), code="outside_area", field="area")
     return actions.publish_service(
@@ -123,10 +124,7 @@ def _when(text: str) -> datetime:
 def add_slot(request: HttpRequest, pk: int) -> HttpResponse:
     provider = _provider(request)
     found = _service(provider, pk)
-    try:
-        capacity = int(request.POST.get("capacity") or 0)
-    except ValueError:
-        capacity = 0
+    capacity = number_of(request.POST.get("capacity"))
     try:
         actions.add_slot(
             found,
