@@ -38,6 +38,9 @@ def test_a_department_sees_its_own_amounts_and_only_flags_of_others(world, peopl
     assert "data-empty" in client_for(world.community_staff_c3).get("/services/aid/").content.decode()
     assert client_for(world.community_staff_c3).get(f"/services/aid/items/{mine.pk}/").status_code == 404
     assert client_for(world.grid_worker).get("/services/aid/").status_code == 404
+    # the way in: the services workbench page links the ledger for those who see it
+    assert 'data-link="aid"' in client_for(depts["civil_user"]).get("/services/applications/").content.decode()
+    assert 'data-link="aid"' not in client_for(world.grid_worker).get("/services/applications/").content.decode()
 
 
 def test_the_ledger_searches_and_filters(world, people, depts, now):  # noqa: F811
