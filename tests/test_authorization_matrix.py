@@ -101,6 +101,8 @@ WHO: dict[str, set[str]] = {
     "parties": {Role.RESIDENT, Role.PROPERTY_COMPANY},
     "nobody": set(),  # POST-only pages, capability links with a made-up token: GET never answers 200
     "assessment_office": {Role.DISTRICT_DISPATCHER, Role.ADMIN},  # assessment: edits schemes, computes months
+    # services: the aid ledger is for the desks (their area's) and departments (a unit's handlers: their own aid)
+    "aid": {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_DISPATCHER, Role.ADMIN, Role.UNIT_HANDLER},
 }
 
 
@@ -318,12 +320,27 @@ PAGES: dict[str, Rule] = {
     "services/provider/orders/<str:number>/<str:step>/": Rule(
         "nobody", fixed={"number": "FW000", "step": "accept"}, scope="opaque", post=True
     ),
+    # a provider's catalogue: its own services (tests/services/test_catalogue_pages.py); 404 for every other role
+    "services/provider/services/": Rule("nobody"),
+    "services/provider/services/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/provider/services/<int:pk>/slots/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "services/provider/services/<int:pk>/slots/<int:slot>/remove/": Rule(
+        "nobody", fixed={"pk": "999999", "slot": "999999"}, scope="opaque", post=True
+    ),
     # care (no planted care task: tests/services/test_care_pages.py checks who sees which)
     "services/care/": R("staff"),
     "services/care/tasks/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     "services/care/needs/": R("staff"),
     # an aid batch's report: the planted batch is a people ledger, so every role gets a 404 (nobody sees a 200)
     "services/aid/batches/<int:pk>/": Rule("nobody", obj={"pk": "batch.pk"}),
+    # the aid ledger (no planted aid: tests/services/test_aid_pages.py checks departments' flags and the desks' areas);
+    # the import hands the file to the registry's import, for those who import ledgers
+    "services/aid/": R("aid"),
+    "services/aid/new/": R("aid"),
+    "services/aid/items/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
+    "services/aid/import/": R("managers"),
+    "services/aid/checks/": R("aid"),
+    "services/aid/findings/<int:pk>/resolve/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
     # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
     "assessment/": Rule("staff", query={"area": "{grid.code}", "by": "grid"}),
     "assessment/events/": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
@@ -551,6 +568,20 @@ OPERATIONS: dict[str, Rule] = {
         "nobody", fixed={"number": "BS000", "step": "accept"}, scope="opaque", post=True
     ),
     "GET /api/services/certificates/verify": Rule("public", query={"code": "ABCDEFGHIJ"}, scope="global"),
+    # orders: the services offered where the asker lives (none for those without a home in the base) and the orders
+    # they may see (no planted order: tests/services/test_api.py checks provider isolation)
+    "GET /api/services/offered": R("users"),
+    "POST /api/services/offered/{pk}/orders": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "GET /api/services/orders": R("users"),
+    "GET /api/services/orders/{number}": Rule("nobody", fixed={"number": "FW000"}, scope="opaque"),
+    "POST /api/services/orders/{number}/{step}": Rule(
+        "nobody", fixed={"number": "FW000", "step": "accept"}, scope="opaque", post=True
+    ),
+    # care: the grid worker's plan and the desks' (no planted task); aid: departments and desks
+    "GET /api/services/care/tasks": R("area_staff"),
+    "POST /api/services/care/tasks/{pk}/visits": Rule("nobody", fixed={"pk": "999999"}, scope="opaque", post=True),
+    "GET /api/services/aid": R("aid"),
+    "POST /api/services/aid": Rule("nobody", post=True),
     # statistics: the area comes from the place (in scope: the data user's street; out: another street)
     # intake: a suggestion reads the model and the caller's own scope; any signed-in user may ask
     "POST /api/intake/suggest": Rule(

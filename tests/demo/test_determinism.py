@@ -71,7 +71,28 @@ def snapshot() -> dict:
         "timeline": list(
             TimelineEntry.objects.order_by("event__code", "at", "id").values_list("event__code", "action", "at")
         ),
+        **services_snapshot(),
     }
+
+
+def services_snapshot() -> dict:  # services: the demo's providers, orders and aid (demo/services.py)
+    from shequ.services.models import AidItem, ServiceOrder
+
+    return {
+        "orders": list(
+            ServiceOrder.objects.order_by("placed_at", "pk").values_list("service__name", "status", "placed_at")
+        ),
+        "aid": list(AidItem.objects.order_by("pk").values_list("kind__code", "person__name", "start", "amount")),
+    }
+
+
+def wipe_services() -> None:
+    from shequ.services import models as s
+
+    for model in (s.AidFinding, s.AidItem, s.CareVisit, s.CareEntry, s.CareTask, s.CareSubject, s.OrderEntry):
+        model.objects.all().delete()
+    for model in (s.OrderPhoto, s.ServiceOrder, s.Slot, s.Service, s.Provider):
+        model.objects.all().delete()
 
 
 def wipe() -> None:
@@ -79,6 +100,7 @@ def wipe() -> None:
     from shequ.devices.models import CarPark, Device, Rule  # devices: their rows first (they hold buildings)
 
     Device.objects.all().delete(), CarPark.objects.all().delete(), Rule.objects.all().delete()
+    wipe_services()
     Change.objects.all().delete()
     PersonTag.objects.all().delete()
     OrganizationTag.objects.all().delete()

@@ -56,17 +56,18 @@ def test_it_creates_one_account_per_role_with_the_demo_password(demo_db):
                 "shenji",
                 "wuye",
                 "shuju",
+                "fuwu",
             ]
         )
     }
-    # service providers (resident services) have no demo account yet: the demo holds no providers
-    assert {u.role for u in named.values()} == set(Role.values) - {Role.SYSTEM, Role.PROVIDER}
+    assert {u.role for u in named.values()} == set(Role.values) - {Role.SYSTEM}
     assert named["wanggeyuan"].region.level == RegionLevel.GRID
     assert named["shequ"].region.level == RegionLevel.COMMUNITY
     assert named["jiedao"].region.level == RegionLevel.STREET
     assert named["quzhongxin"].region.level == RegionLevel.DISTRICT
     assert named["chuzhi"].unit.code.endswith("-CG")
     assert named["shuju"].region.level == RegionLevel.STREET and named["wuye"].unit is not None
+    assert named["fuwu"].unit.provider.kind == "home_care"  # the home-care agency's account (demo/services.py)
     assert named["admin"].is_superuser and named["admin"].is_staff
     assert all(u.check_password("shequ2025") for u in named.values())
     grids = named["wanggeyuan"].region.__class__.objects.filter(level=RegionLevel.GRID).count()

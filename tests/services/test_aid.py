@@ -39,22 +39,20 @@ def kind(code: str) -> AidKind:
     return AidKind.objects.get(code=code)
 
 
+def give(by, code: str, department, person, start: date, **more) -> actions.Recorded:
+    """``actions.record_aid`` of the kind with this code."""
+    return actions.record_aid(by=by, kind=kind(code), department=department, person=person, start=start, **more)
+
+
 def test_an_overlap_of_exclusive_kinds_is_found_on_entry(world, people, depts, now):
-    first = actions.record_aid(
-        by=depts["civil_user"],
-        kind=kind("dibao"),
-        department=depts["civil"],
-        person=people.zhang,
-        start=date(2026, 1, 1),
-        amount="1200",
-    )
+    first = give(depts["civil_user"], "dibao", depts["civil"], people.zhang, date(2026, 1, 1), amount="1200")
     assert first.findings == [] and first.item.area_code == world.g1.code
-    second = actions.record_aid(
-        by=world.community_staff,
-        kind=kind("tekun"),
-        department=depts["disabled"],
-        person=people.zhang,
-        start=date(2026, 5, 1),
+    second = give(
+        world.community_staff,
+        "tekun",
+        depts["disabled"],
+        people.zhang,
+        date(2026, 5, 1),
         end=date(2026, 12, 31),
         amount="900",
     )
@@ -62,37 +60,14 @@ def test_an_overlap_of_exclusive_kinds_is_found_on_entry(world, people, depts, n
     assert (found.kind, found.aid, found.other) == (FindingKind.OVERLAP, second.item, first.item)
     assert "示范区民政局" in found.detail and "1200" not in found.detail
     # Not exclusive (high-age allowance beside 低保), or not overlapping: nothing.
+    assert give(world.community_staff, "gaoling", depts["civil"], people.zhang, date(2026, 1, 1)).findings == []
     assert (
-        actions.record_aid(
-            by=world.community_staff,
-            kind=kind("gaoling"),
-            department=depts["civil"],
-            person=people.zhang,
-            start=date(2026, 1, 1),
+        give(
+            world.community_staff, "dibao", depts["civil"], people.li, date(2025, 1, 1), end=date(2025, 12, 31)
         ).findings
         == []
     )
-    assert (
-        actions.record_aid(
-            by=world.community_staff,
-            kind=kind("dibao"),
-            department=depts["civil"],
-            person=people.li,
-            start=date(2025, 1, 1),
-            end=date(2025, 12, 31),
-        ).findings
-        == []
-    )
-    assert (
-        actions.record_aid(
-            by=world.community_staff,
-            kind=kind("dibao"),
-            department=depts["civil"],
-            person=people.li,
-            start=date(2026, 1, 1),
-        ).findings
-        == []
-    )
+    assert give(world.community_staff, "dibao", depts["civil"], people.li, date(2026, 1, 1)).findings == []
 
 
 def test_household_aid_overlaps_a_members_aid(world, people, depts, now):
@@ -101,55 +76,22 @@ def test_household_aid_overlaps_a_members_aid(world, people, depts, now):
         home.dwelling, number="H1", head=people.zhang, by=None, source=registry.MANUAL
     )
     people.zhang.residences.update(household=household)
-    hh = actions.record_aid(
-        by=world.community_staff,
-        kind=kind("dibao"),
-        department=depts["civil"],
-        person=people.zhang,
-        household=True,
-        start=date(2026, 1, 1),
-    )
+    hh = give(world.community_staff, "dibao", depts["civil"], people.zhang, date(2026, 1, 1), household=True)
     assert hh.item.household == household and hh.item.person is None
-    mine = actions.record_aid(
-        by=world.community_staff,
-        kind=kind("tekun"),
-        department=depts["civil"],
-        person=people.zhang,
-        start=date(2026, 3, 1),
-    )
+    mine = give(world.community_staff, "tekun", depts["civil"], people.zhang, date(2026, 3, 1))
     assert [f.other for f in mine.findings] == [hh.item]
 
 
 def test_aid_to_the_dead_and_to_those_who_moved_away(world, people, depts, now):
     registry.tag(people.li, "deceased", since=date(2026, 3, 1), by=None, source=registry.MANUAL)
-    dead = actions.record_aid(
-        by=depts["civil_user"],
-        kind=kind("gaoling"),
-        department=depts["civil"],
-        person=people.li,
-        start=date(2026, 1, 1),
-    )
+    dead = give(depts["civil_user"], "gaoling", depts["civil"], people.li, date(2026, 1, 1))
     assert [f.kind for f in dead.findings] == [FindingKind.DEAD]
-    before = actions.record_aid(
-        by=depts["civil_user"],
-        kind=kind("jieri"),
-        department=depts["civil"],
-        person=people.li,
-        start=date(2026, 1, 20),
-        end=date(2026, 1, 20),
-    )
+    before = give(depts["civil_user"], "jieri", depts["civil"], people.li, date(2026, 1, 20), end=date(2026, 1, 20))
     assert before.findings == []  # paid before the death
     registry.move_out(
         people.wang.residences.get(), until=NOW.date() - timedelta(days=3), by=None, source=registry.MANUAL
     )
-    moved = actions.record_aid(
-        by=depts["civil_user"],
-        kind=kind("linshi"),
-        department=depts["civil"],
-        person=people.wang,
-        start=date(2026, 5, 31),
-        end=date(2026, 5, 31),
-    )
+    moved = give(depts["civil_user"], "linshi", depts["civil"], people.wang, date(2026, 5, 31), end=date(2026, 5, 31))
     assert [f.kind for f in moved.findings] == [FindingKind.MOVED_AWAY]
 
 
@@ -158,20 +100,9 @@ def test_needs_list_people_receiving_nothing(world, people, depts, now):
     registry.tag(people.li, "disabled", since=date(2025, 1, 1), by=None, source=registry.MANUAL)
     care.build_needs_list(region=world.c1, by=world.community_staff)
     assert {s.person for s in queries.unhelped(world.community_staff)} == {people.zhang, people.li}
-    actions.record_aid(
-        by=world.community_staff,
-        kind=kind("canji"),
-        department=depts["disabled"],
-        person=people.li,
-        start=date(2026, 1, 1),
-    )
-    actions.record_aid(
-        by=world.community_staff,
-        kind=kind("gaoling"),
-        department=depts["civil"],
-        person=people.zhang,
-        start=date(2025, 1, 1),
-        end=date(2025, 12, 31),
+    give(world.community_staff, "canji", depts["disabled"], people.li, date(2026, 1, 1))
+    give(
+        world.community_staff, "gaoling", depts["civil"], people.zhang, date(2025, 1, 1), end=date(2025, 12, 31)
     )  # ended: not helped
     assert [s.person for s in queries.unhelped(world.community_staff)] == [people.zhang]
     assert not queries.unhelped(world.community_staff_c3).exists()
@@ -179,22 +110,8 @@ def test_needs_list_people_receiving_nothing(world, people, depts, now):
 
 
 def test_departments_see_their_own_aid_and_only_flags_of_others(world, people, depts, now):
-    mine = actions.record_aid(
-        by=depts["civil_user"],
-        kind=kind("dibao"),
-        department=depts["civil"],
-        person=people.zhang,
-        start=date(2026, 1, 1),
-        amount="1200",
-    ).item
-    theirs = actions.record_aid(
-        by=depts["disabled_user"],
-        kind=kind("canji"),
-        department=depts["disabled"],
-        person=people.zhang,
-        start=date(2026, 2, 1),
-        amount="300",
-    ).item
+    mine = give(depts["civil_user"], "dibao", depts["civil"], people.zhang, date(2026, 1, 1), amount="1200").item
+    theirs = give(depts["disabled_user"], "canji", depts["disabled"], people.zhang, date(2026, 2, 1), amount="300").item
     assert list(queries.items_for(depts["civil_user"])) == [mine]
     with pytest.raises(NotFound):
         queries.get_item_for(depts["civil_user"], theirs.pk)
@@ -205,21 +122,9 @@ def test_departments_see_their_own_aid_and_only_flags_of_others(world, people, d
     assert not queries.items_for(world.community_staff_c3).exists()
     assert not queries.items_for(world.grid_worker).exists() and not queries.items_for(world.handler).exists()
     with pytest.raises(PermissionDenied):  # a department records only its own aid
-        actions.record_aid(
-            by=depts["civil_user"],
-            kind=kind("canji"),
-            department=depts["disabled"],
-            person=people.zhang,
-            start=date(2026, 1, 1),
-        )
+        give(depts["civil_user"], "canji", depts["disabled"], people.zhang, date(2026, 1, 1))
     with pytest.raises(PermissionDenied):  # a desk only for its area's people
-        actions.record_aid(
-            by=world.community_staff_c3,
-            kind=kind("canji"),
-            department=depts["disabled"],
-            person=people.zhang,
-            start=date(2026, 1, 1),
-        )
+        give(world.community_staff_c3, "canji", depts["disabled"], people.zhang, date(2026, 1, 1))
     assert AidItem.objects.count() == 2
 
 
@@ -268,13 +173,7 @@ def test_an_aid_ledger_imports_all_or_nothing_with_its_rejections(world, people,
 
 def test_an_aid_import_checks_every_row_and_keeps_the_findings(world, people, depts, source, tmp_path, now):
     registry.tag(people.li, "deceased", since=date(2026, 2, 1), by=None, source=registry.MANUAL)
-    actions.record_aid(
-        by=depts["disabled_user"],
-        kind=kind("tekun"),
-        department=depts["disabled"],
-        person=people.zhang,
-        start=date(2025, 6, 1),
-    )
+    give(depts["disabled_user"], "tekun", depts["disabled"], people.zhang, date(2025, 6, 1))
     path = ledger(
         tmp_path,
         [

@@ -114,3 +114,34 @@ def test_a_resident_orders_a_service_on_a_phone(phone, live_server, world, peopl
     assert page.locator(f"[data-order='{order.number}'] [data-status]").get_attribute("data-status") == "placed"
     assert fits_the_screen(page)
     shot(page, "services-phone-ordered")
+
+
+def test_a_provider_publishes_a_service_and_its_times_on_a_phone(phone, live_server, world):
+    unit = Unit.objects.create(code="S1-YL", name="安康居家养老服务中心", region=world.s1)
+    Provider.objects.create(name="安康居家养老", kind=ProviderKind.HOME_CARE, unit=unit, area=world.s1)
+    user("carestaff", Role.PROVIDER, unit=unit)
+    page = phone
+    log_in(page, live_server.url, "carestaff")
+    page.goto(f"{live_server.url}/services/provider/services/")
+    assert page.locator("[data-empty]").count() == 1
+    page.fill("input[name=name]", "助浴服务")
+    page.select_option("select[name=area]", str(world.c1.pk))
+    page.select_option("select[name=free]", "0")
+    page.fill("input[name=price]", "40")
+    page.fill("input[name=price_unit]", "次")
+    assert fits_the_screen(page)
+    shot(page, "services-phone-provider-publish")
+    with page.expect_navigation():
+        page.click("[data-submit=publish]")
+    service = Service.objects.get(name="助浴服务")
+    assert (service.free, service.price, service.area_id) == (False, 40, world.c1.pk)
+    day = clock.now() + timedelta(days=3)
+    page.fill("input[name=start]", f"{day:%Y-%m-%d}T09:00")
+    page.fill("input[name=end]", f"{day:%Y-%m-%d}T11:00")
+    page.fill("input[name=capacity]", "4")
+    with page.expect_navigation():
+        page.click("[data-submit=add-slot]")
+    slot = Slot.objects.get(service=service)
+    assert slot.capacity == 4 and page.locator(f"[data-slot='{slot.pk}']").count() == 1
+    assert fits_the_screen(page)
+    shot(page, "services-phone-provider-service")

@@ -38,3 +38,23 @@ def test_a_grid_worker_records_a_visit_on_the_phone_page(world, tagged, now):  #
     assert visit.location_ok is True and visit.event == Event.objects.get()
     needs = client_for(world.community_staff).get("/services/care/needs/").content.decode()
     assert needs.count("data-subject=") == 2
+
+
+def test_a_visit_orders_a_service_for_the_person_from_the_page(world, tagged, providers, now):  # noqa: F811
+    from shequ.services.models import ServiceOrder
+
+    actions.build_needs_list(region=world.c1, by=world.community_staff)
+    task = actions.queries.my_tasks(world.grid_worker).get(subject__person=tagged.zhang)
+    worker = client_for(world.grid_worker)
+    page = worker.get(f"/services/care/tasks/{task.pk}/").content.decode()
+    # only services without time slots are offered here: the meals, not the cleaning (it has a slot)
+    assert f'value="{providers.meals.pk}"' in page and f'value="{providers.cleaning.pk}"' not in page
+    lon, lat = world.point_in(world.g1)
+    done = worker.post(
+        f"/services/care/tasks/{task.pk}/",
+        {"wellbeing": "concern", "findings": "做饭困难", "lon": lon, "lat": lat, "service": providers.meals.pk},
+    )
+    assert done.status_code == 302
+    order = ServiceOrder.objects.get()
+    assert (order.service, order.beneficiary, order.ordered_by) == (providers.meals, tagged.zhang, world.grid_worker)
+    assert CareVisit.objects.get().order == order

@@ -9,19 +9,22 @@ from django.utils.translation import gettext as _
 
 from shequ.access.models import Role, User
 
-from .organisation import ACCOUNTS, DEMO_PASSWORD
+from .organisation import ACCOUNTS, DEMO_PASSWORD, Account
 
 BASE_URL = "http://127.0.0.1:8000"
+# The home-care agency's account (resident services: the orders made to it, its services); made by demo/services.py.
+PROVIDER_ACCOUNT = Account("fuwu", Role.PROVIDER)
 
 
 def account_rows() -> list[tuple[str, str, str, str]]:
     """(username, password, role, area or unit) of each named demo account that exists."""
+    named = (*ACCOUNTS, PROVIDER_ACCOUNT)
     users = {
         u.username: u
-        for u in User.objects.select_related("region", "unit").filter(username__in=[a.username for a in ACCOUNTS])
+        for u in User.objects.select_related("region", "unit").filter(username__in=[a.username for a in named])
     }
     rows = []
-    for account in ACCOUNTS:
+    for account in named:
         user = users.get(account.username)
         if user is None:
             continue
@@ -56,7 +59,7 @@ def print_accounts(write: Callable[[str], None]) -> None:
         write(_("Demo accounts (one password for all):"))
         for row in [header, *rows]:
             write("  " + "  ".join(_pad(cell, widths[k]) for k, cell in enumerate(row)).rstrip())
-        extra = User.objects.exclude(username__in=[a.username for a in ACCOUNTS]).count()
+        extra = User.objects.exclude(username__in=[a.username for a in (*ACCOUNTS, PROVIDER_ACCOUNT)]).count()
         if extra:
             write(
                 _(

@@ -31,6 +31,7 @@ from .ledgers import Ledger, write_ledgers
 from .organisation import OrganisationSummary, build_organisation
 from .residents import PeopleSummary, build_people, link_resident_accounts
 from .scales import SCALES, Scale
+from .services import build_services
 from .simulation import Simulation
 from .workplaces import build_workplaces
 
@@ -155,6 +156,7 @@ def load(
     if people:
         phase("people", _("Settling people, households and their homes …"), residents)
         phase("organizations", _("Registering shops, firms and other organisations …"), organizations)
+        phase("services", _("Opening resident services …"), lambda: build_services(seed=seed, now=now))
         if ledgers is not None:
             phase("ledgers", _("Writing the sample ledgers …"), sample_ledgers)
     if people and count:

@@ -173,3 +173,15 @@ def verify(request: HttpRequest, code: str = Query(..., min_length=1, max_length
         **{k: str(v) for k, v in result.items() if k in VerifyOut.model_fields and k != "valid"},
         valid=bool(result["valid"]),
     )
+
+
+def _include() -> None:
+    """Orders, care and aid live in their own modules, under the same /api/services/ prefix."""
+    from .api_care import router as care_router
+    from .api_orders import router as orders_router
+
+    router.add_router("", orders_router)
+    router.add_router("", care_router)
+
+
+_include()

@@ -3,7 +3,7 @@ the public certificate check at /services/verify/."""
 
 from django.urls import path
 
-from .views import aid, care, certificates, orders, portal, pwa, staff
+from .views import aid, care, catalogue, certificates, orders, portal, pwa, staff
 
 app_name = "services"
 
@@ -27,6 +27,10 @@ urlpatterns = [
     path("provider/", orders.provider_orders, name="provider_orders"),
     path("provider/orders/<str:number>/", orders.provider_order, name="provider_order"),
     path("provider/orders/<str:number>/<str:step>/", orders.provider_act, name="provider_act"),
+    path("provider/services/", catalogue.services, name="provider_services"),
+    path("provider/services/<int:pk>/", catalogue.service, name="provider_service"),
+    path("provider/services/<int:pk>/slots/", catalogue.add_slot, name="provider_add_slot"),
+    path("provider/services/<int:pk>/slots/<int:slot>/remove/", catalogue.remove_slot, name="provider_remove_slot"),
     # anyone
     path("verify/", certificates.verify, name="verify"),
     # staff
@@ -39,5 +43,11 @@ urlpatterns = [
     path("care/", care.my_visits, name="care_visits"),
     path("care/tasks/<int:pk>/", care.visit, name="care_visit"),
     path("care/needs/", care.needs_list, name="care_needs"),
+    path("aid/", aid.ledger, name="aid_ledger"),
+    path("aid/new/", aid.entry, name="aid_entry"),
+    path("aid/items/<int:pk>/", aid.item, name="aid_item"),
+    path("aid/import/", aid.imports, name="aid_import"),
+    path("aid/checks/", aid.checks, name="aid_checks"),
+    path("aid/findings/<int:pk>/resolve/", aid.resolve, name="aid_resolve"),
     path("aid/batches/<int:pk>/", aid.batch_report, name="aid_batch"),
 ]

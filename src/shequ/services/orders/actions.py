@@ -295,6 +295,7 @@ def publish_service(
     price: Decimal | int | str = 0,
     price_unit: str = "",
     at_home: bool = True,
+    active: bool = True,
     service: Service | None = None,
 ) -> Service:
     """A new service of the provider (or a change to one of its services), offered inside the provider's area:
@@ -318,9 +319,10 @@ def publish_service(
     service = service or Service(provider=provider)
     service.name, service.area, service.description = name, area, (description or "").strip()
     service.free, service.price, service.price_unit = free, Decimal(0) if free else amount, (price_unit or "")[:20]
-    service.at_home = at_home
+    service.at_home, service.active = at_home, active
+    created = service.pk is None
     service.save()
-    audit.record("write", actor=by, target=service, detail={"action": "service.publish"})
+    audit.record("write", actor=by, target=service, detail={"action": "service.publish" if created else "service.edit"})
     return service
 
 

@@ -53,6 +53,18 @@ def _covering(codes: list[str]) -> Q:
     return Q(area__code__in=sorted(prefixes))
 
 
+def offered_in(grid_code: str) -> QuerySet[Service]:
+    """Active services of active providers offered in this grid that take no time slot (what a grid worker may
+    order for the person visited, from the visit's page)."""
+    return (
+        Service.objects.filter(_covering([grid_code]), active=True, provider__active=True)
+        .annotate(slot_count=Count("slots"))
+        .filter(slot_count=0)
+        .select_related("provider")
+        .order_by("-free", "provider__name", "name")
+    )
+
+
 def services_for(user: User) -> QuerySet[Service]:
     """Active services of active providers offered where the resident lives."""
     person = person_of(user)
@@ -118,3 +130,8 @@ def get_order_for(user: User, number: Any) -> ServiceOrder:
 
 def services_of(provider: Provider) -> QuerySet[Service]:
     return provider.services.select_related("area").order_by("name")
+
+
+def orders_for_detail(order: ServiceOrder) -> ServiceOrder:
+    """The order again with what its detail shows (after a step, whose locked row lacks the relations)."""
+    return ServiceOrder.objects.select_related("service", "provider", "slot", "worker", "complaint").get(pk=order.pk)

@@ -16,7 +16,8 @@ from shequ.registry.visibility import viewer_for
 
 from ..care import actions, queries
 from ..models import Wellbeing
-from .common import PAGE_SIZE, found
+from ..orders.queries import offered_in
+from .common import PAGE_SIZE, found, number_of
 
 
 def _float(text: str | None) -> float | None:
@@ -46,8 +47,13 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         followup = None
-        if request.POST.get("event_text", "").strip():
-            followup = actions.Followup(event_text=request.POST["event_text"])
+        service = offered_in(task.grid.code).filter(pk=number_of(request.POST.get("service"))).first()
+        if request.POST.get("event_text", "").strip() or service is not None:
+            followup = actions.Followup(
+                event_text=request.POST.get("event_text", ""),
+                service=service,
+                order_request=request.POST.get("order_request", ""),
+            )
         try:
             actions.record_visit(
                 task,
@@ -70,6 +76,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
         "wellbeing": Wellbeing.choices,
         "error": error,
         "history": task.timeline.all(),
+        "services": offered_in(task.grid.code) if task.is_open else [],
     }
     return render(request, "services/care/visit.html", context, status=400 if error else 200)
 

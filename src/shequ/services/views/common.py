@@ -49,6 +49,12 @@ def found(get: Callable[..., T], *args: Any) -> T:
         raise Http404(e.message) from e
 
 
+def number_of(text: str | None) -> int:
+    """A posted id as a number (0, which matches nothing, for anything else: no 500 on bad input)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+
+
 def posted_values(request: HttpRequest, form: affairs.Form) -> dict[str, str]:
     return {ask.name: request.POST.get(ask.name, "") for ask in form.asks}
 

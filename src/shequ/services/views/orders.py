@@ -18,7 +18,7 @@ from shequ.registry.queries import person_of
 
 from ..models import OrderStatus, Slot
 from ..orders import actions, queries
-from .common import PAGE_SIZE, found, resident_required
+from .common import PAGE_SIZE, found, number_of, resident_required
 
 
 @resident_required
@@ -35,7 +35,7 @@ def order_new(request: HttpRequest, pk: int) -> HttpResponse:
     error, field = "", ""
     if request.method == "POST":
         beneficiary = next((p for p in household if str(p.pk) == request.POST.get("beneficiary")), None)
-        slot = Slot.objects.filter(service=service, pk=request.POST.get("slot") or 0).first()
+        slot = Slot.objects.filter(service=service, pk=number_of(request.POST.get("slot"))).first()
         try:
             order = actions.place(
                 service=service,
@@ -134,7 +134,7 @@ def provider_order(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _worker(provider, pk: str):
-    return queries.workers_of(provider).filter(pk=pk or 0).first()
+    return queries.workers_of(provider).filter(pk=number_of(pk)).first()
 
 
 PROVIDER_STEPS = {

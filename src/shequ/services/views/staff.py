@@ -18,6 +18,7 @@ from shequ.registry.queries import people_with_id_number, scoped_people
 from shequ.registry.visibility import viewer_for
 
 from ..affairs import actions, queries
+from ..aid.queries import sees_aid
 from ..models import ApplicationAttachment, AppStatus, ResultKind
 from .common import (
     LEVEL_LABELS,
@@ -64,6 +65,7 @@ def applications(request: HttpRequest) -> HttpResponse:
         "status": status,
         "q": request.GET.get("q", ""),
         "may_counter": queries.may_accept_any(request.user) or request.user.role == "grid_worker",
+        "may_aid": sees_aid(request.user),
     }
     return render(request, "services/staff/applications.html", context)
 
