@@ -69,9 +69,11 @@ def test_the_portal_picker_shows_a_resident_no_one_elses_words(catalog_world: Wo
     w = catalog_world
     other = _report(w, "楼下垃圾桶满溢，臭得很，住3栋的张先生13800001111说的", by=w.resident2)
     lon, lat = w.point_in(w.g1)
-    html = client_for(w.resident).post(
-        reverse("portal:suggest"), {"description": FULL_BIN, "lon": lon, "lat": lat}
-    ).content.decode()
+    html = (
+        client_for(w.resident)
+        .post(reverse("portal:suggest"), {"description": FULL_BIN, "lon": lon, "lat": lat})
+        .content.decode()
+    )
     assert "data-similar" in html
     assert other.code not in html and "张先生" not in html and "13800001111" not in html
 

@@ -51,10 +51,14 @@ def test_the_page_is_the_district_levels_and_missing_to_others(world: World):
     assert client_for(world.resident).get(reverse("intake:versions")).status_code == 302  # to the portal
     # only administrators get the buttons
     assert "data-train-now" in client_for(world.admin).get(reverse("intake:versions")).content.decode()
-    assert "data-train-now" not in client_for(world.district_dispatcher).get(reverse("intake:versions")).content.decode()
+    assert (
+        "data-train-now" not in client_for(world.district_dispatcher).get(reverse("intake:versions")).content.decode()
+    )
 
 
-def test_train_now_queues_one_run_and_trains_it_after_commit(world: World, small_files, django_capture_on_commit_callbacks):
+def test_train_now_queues_one_run_and_trains_it_after_commit(
+    world: World, small_files, django_capture_on_commit_callbacks
+):
     client = client_for(world.admin)
     with django_capture_on_commit_callbacks() as callbacks:
         resp = client.post(reverse("intake:train"))
@@ -62,7 +66,9 @@ def test_train_now_queues_one_run_and_trains_it_after_commit(world: World, small
     [run] = TrainingRun.objects.all()
     assert (run.state, run.started_by, len(callbacks)) == (TrainingRun.State.QUEUED, world.admin, 1)
     page = client.get(reverse("intake:versions")).content.decode()
-    assert re.search(rf'data-run="{run.pk}" data-run-state="queued"\s+hx-get="{reverse("intake:run", args=[run.pk])}"', page)
+    assert re.search(
+        rf'data-run="{run.pk}" data-run-state="queued"\s+hx-get="{reverse("intake:run", args=[run.pk])}"', page
+    )
     # a second click while it is under way is refused, with nothing queued
     client.post(reverse("intake:train"))
     assert TrainingRun.objects.count() == 1
@@ -98,8 +104,8 @@ def test_the_scheduler_trains_once_a_week(world: World, small_files):
 
 
 def test_rolling_back_from_the_page(world: World, small_files):
-    first, _ = versions.train_version(by=world.admin, seed=3)
-    second, activated = versions.train_version(by=world.admin, seed=3)
+    versions.train_version(by=world.admin, seed=3)
+    _second, activated = versions.train_version(by=world.admin, seed=3)
     assert activated  # the same corpus and seed: not worse
     page = client_for(world.admin).get(reverse("intake:versions")).content.decode()
     assert re.search(r'data-activate="1"\s+data-confirm="[^"]+"', page) and 'data-activate="2"' not in page

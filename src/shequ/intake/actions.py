@@ -97,7 +97,6 @@ def accept_against_suggestion(
     return event
 
 
-
 def categorise_for_events(text: str) -> tuple[Category, str] | None:
     """The ``events.hooks`` categoriser: the machine's category and the note that marks it as the machine's."""
     found = machine_category(text)

@@ -86,7 +86,7 @@ def _start_after_commit(run: TrainingRun) -> None:
 
 @transaction.atomic
 def start_training(*, by: User) -> TrainingRun:
-    """"Train now": one queued run, trained in the background; refused while another one is under way."""
+    """ "Train now": one queued run, trained in the background; refused while another one is under way."""
     if not may_train(by):
         raise PermissionDenied(_("Only district administrators may train the intake model."))
     if running() is not None:

@@ -143,7 +143,11 @@ def suggest_categories(request: HttpRequest) -> HttpResponse:
         for point in ((lon, lat), (None, None)):
             try:
                 found = suggest(
-                    text=text, user=request.user, address=request.POST.get("address", ""), lon=point[0], lat=point[1],
+                    text=text,
+                    user=request.user,
+                    address=request.POST.get("address", ""),
+                    lon=point[0],
+                    lat=point[1],
                     crs=crs,
                 )
                 break

@@ -19,7 +19,6 @@ from shequ.core.errors import NotFound
 from shequ.events.models import Event, EventPhoto, Stage, Status
 from shequ.events.queries import events_for, get_event_for, todo_for
 from shequ.events.rules import allowed_actions
-
 from shequ.intake import queries as intake_queries
 
 from .forms import ACTION_FORMS, RANKED_FORMS, EventFilterForm
