@@ -163,6 +163,8 @@ PAGES: dict[str, Rule] = {
     "login/": Rule("public", may_refuse=True),  # a signed-in user is sent on
     "logout/": Rule("nobody", post=True),
     "events/": R("staff"),
+    "events/new/": R("area_staff"),  # 登记事件 (intake's picker); a handling unit registers none
+    "events/new/categories/": Rule("nobody", post=True),
     "events/photos/<int:pk>/": R("users", "event", pk="photo.pk"),  # a resident sees their own
     "events/<str:code>/": R("staff", "event", code="event.code"),
     "events/<str:code>/act/<str:action>/": Rule(
