@@ -165,6 +165,8 @@ PAGES: dict[str, Rule] = {
     "login/": Rule("public", may_refuse=True),  # a signed-in user is sent on
     "logout/": Rule("nobody", post=True),
     "events/": R("staff"),
+    "events/new/": R("area_staff"),  # 登记事件 (intake's picker); a handling unit registers none
+    "events/new/categories/": Rule("nobody", post=True),
     "events/photos/<int:pk>/": R("users", "event", pk="photo.pk"),  # a resident sees their own
     "events/<str:code>/": R("staff", "event", code="event.code"),
     "events/<str:code>/act/<str:action>/": Rule(
@@ -195,11 +197,20 @@ PAGES: dict[str, Rule] = {
     "healthz": R("public"),
     "readyz": R("public"),
     "metrics": R("nobody"),
+    # intake: the model versions page for the district level; training and rollback for administrators
+    "intake/versions/": R("assessment_office"),
+    "intake/versions/train/": Rule("nobody", post=True),
+    "intake/versions/<int:number>/activate/": Rule("nobody", fixed={"number": "999999"}, scope="opaque", post=True),
+    "intake/runs/<int:pk>/": Rule("nobody", fixed={"pk": "999999"}, scope="opaque"),
     # grids
     "geo/grids/": R("grid_managers"),
     "geo/grids/export.geojson": R("grid_managers"),
     # portal (any signed-in account reports; each sees only their own reports)
     "portal/": R("users"),
+    # intake: the report form's category picker (htmx); reads the model and the caller's own scope
+    "portal/suggest/": Rule(
+        "users", scope="global", body=lambda place, user: {"description": "路边垃圾没人清理"}, reads=True
+    ),
     "portal/login/": Rule("public", may_refuse=True),
     "portal/logout/": Rule("nobody", post=True),
     "portal/register/": Rule("public", may_refuse=True),
@@ -536,6 +547,8 @@ OPERATIONS: dict[str, Rule] = {
             "rate",
             "reopen",
             "supervise",
+            "merge",  # intake (events.rules.INTAKE_RULES)
+            "recategorize",
         )
     },
     "GET /api/registry/people": R("users"),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("assessment/", include("shequ.assessment.urls")),
     path("community/", include("shequ.community.urls")),
     path("devices/", include("shequ.devices.urls")),
+    path("intake/", include("shequ.intake.urls")),  # intelligent intake: model versions (docs/intelligence.md)
     path("audit/", include("shequ.audit.urls")),
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)

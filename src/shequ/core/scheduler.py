@@ -25,6 +25,8 @@ PERIODIC_TASKS = [
     # devices: health and the elderly rules; retention of access-door and plate messages
     "shequ.devices.tasks.sweep_devices",
     "shequ.devices.tasks.delete_expired_personal_data",
+    # intake: trains once a week (a no-op on the other ticks), activates only a version not worse than the active one
+    "shequ.intake.tasks.weekly_training",
 ]
 
 

@@ -187,8 +187,11 @@ def report(
     reporter_phone: str = "",
     source_ref: str = "",
     publish_description: bool = False,
+    note: str = "",
 ) -> Event:
     """A new event from any channel, placed in its grid and queued at its community's desk.
+
+    ``note`` goes on the report's timeline row (e.g. that the category is the machine's suggestion).
 
     A repeated ``source_ref`` from the same channel (a hotline system retrying)
     returns the event already made instead of a second one.
@@ -243,7 +246,8 @@ def report(
                 raise
             return Event.objects.get(channel=channel, source_ref=source_ref)
         attach(event, checked, stage=Stage.REPORT, by=by)
-        _log(event, action="report", by=by, from_status="")  # last: it locks the audit chain until the commit
+        # last: it locks the audit chain until the commit
+        _log(event, action="report", by=by, from_status="", note=note[:500])
     return event
 
 

@@ -24,11 +24,11 @@ from ninja.errors import ValidationError
 from shequ.access.masking import mask_name, mask_phone
 from shequ.access.models import ApiToken, Role, Unit, User
 from shequ.access.scopes import clearance
-from shequ.core.errors import InvalidInput, PermissionDenied
-from shequ.events.rules import allowed_actions
+from shequ.core.errors import InvalidInput, NotFound, PermissionDenied
+from shequ.events.rules import allowed_actions, intake_actions
 from shequ.geo.models import Region
 
-from . import actions
+from . import actions, hooks
 from .models import Category, Channel, Event, Level
 from .queries import EventFilter, events_for, get_event_for
 from .schemas import (
@@ -42,8 +42,10 @@ from .schemas import (
     ExtensionRequestIn,
     HandleIn,
     LevelOut,
+    MergeIn,
     RateIn,
     ReasonIn,
+    RecategorizeIn,
     ReportIn,
     SuperviseIn,
     UnitOut,
@@ -241,6 +243,7 @@ def event_detail(user: User, event: Event) -> dict:
             for t in timeline
         ],
         "actions": allowed_actions(user, event),
+        "intake_actions": intake_actions(user, event),
     }
 
 
@@ -320,15 +323,36 @@ def list_events(request: HttpRequest, filters: Query[EventListQuery]) -> dict:
     }
 
 
+def _category_or_machine(code: str | None, *, channel: str, text: str) -> tuple[Category | None, str]:
+    """The category the caller gave. A hotline import without a usable code (none, or one not in the catalogue)
+    gets the machine's suggestion instead, marked in the report's timeline note."""
+    if channel != Channel.HOTLINE:
+        return category_by_code(code), ""
+    if code:
+        found = Category.objects.filter(code=code, active=True).first()
+        if found is not None:
+            return found, ""
+    machine = hooks.categorise(text)
+    if machine is None:
+        return None, ""
+    category, note = machine
+    if code:
+        note = _("%(note)s; the code %(code)s given is not in the catalogue.") % {"note": note, "code": code}
+    return category, note
+
+
 @router.post("", response={201: EventDetail}, summary="Report an event", openapi_extra=_body_doc(ReportIn))
 def report_event(request: HttpRequest) -> tuple[int, dict]:
     payload, photos = _read_body(request, ReportIn)
     user = request.user
+    channel = report_channel(user, getattr(request, "api_token", None))
+    category, note = _category_or_machine(payload.category, channel=channel, text=payload.description)
     event = actions.report(
         by=user,
-        channel=report_channel(user, getattr(request, "api_token", None)),
+        channel=channel,
         description=payload.description,
-        category=category_by_code(payload.category),
+        category=category,
+        note=note,
         level=_level(payload.level),
         lon=payload.lon,
         lat=payload.lat,
@@ -426,3 +450,30 @@ def reopen(request: HttpRequest, code: str, payload: ReasonIn) -> dict:
 @router.post("/{code}/supervise", response=EventDetail, summary="Supervise (督办)")
 def supervise(request: HttpRequest, code: str, payload: SuperviseIn) -> dict:
     return _act(request, code, actions.supervise, note=payload.note)
+
+
+# --- intake: duplicates and corrected categories (events.rules.INTAKE_RULES) ---------------------------------
+
+
+@router.post("/{code}/merge", response=EventDetail, summary="Merge a duplicate into the original (合并)")
+def merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
+    event = get_event_for(request.user, code=code)
+    into = _original(request.user, payload.into)
+    return _fresh_detail(request.user, actions.merge(event, into=into, by=request.user, note=payload.note))
+
+
+@router.post("/{code}/recategorize", response=EventDetail, summary="Correct the category (改类)")
+def recategorize(request: HttpRequest, code: str, payload: RecategorizeIn) -> dict:
+    category = category_by_code(payload.category)
+    assert category is not None  # the schema requires a code
+    return _act(request, code, actions.recategorize, category=category, note=payload.note)
+
+
+def _original(user: User, code: str) -> Event:
+    """The event to merge into, as the user may see it: one they may not see is as unknown as a missing one."""
+    try:
+        return get_event_for(user, code=code.strip())
+    except NotFound as e:
+        raise InvalidInput(
+            _("No event %(code)s that you may see.") % {"code": code.strip()}, code="unknown_original", field="into"
+        ) from e

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .models import TimelineEntry
+from .models import Category, TimelineEntry
 
 Listener = Callable[[TimelineEntry], None]
 
@@ -26,3 +26,25 @@ def on_timeline(listener: Listener) -> Listener:
 def notify(entry: TimelineEntry) -> None:
     for listener in _listeners:
         listener(entry)
+
+
+# A report that arrives without a usable category (a hotline import, an Open311 POST) may be given one by a
+# categoriser another app registers (intake: the model's best category and the timeline note that says so).
+Categoriser = Callable[[str], tuple[Category, str] | None]
+_categorisers: list[Categoriser] = []
+
+
+def on_uncategorised(categoriser: Categoriser) -> Categoriser:
+    """Register ``categoriser`` (once): text -> (category, timeline note) or None."""
+    if categoriser not in _categorisers:
+        _categorisers.append(categoriser)
+    return categoriser
+
+
+def categorise(text: str) -> tuple[Category, str] | None:
+    """The first registered categoriser's answer for this text, or None (none registered, or no answer)."""
+    for categoriser in _categorisers:
+        found = categoriser(text)
+        if found is not None:
+            return found
+    return None

@@ -109,7 +109,8 @@ RULES: dict[str, Rule] = {
 }
 
 # intake: merging a duplicate into the original, and correcting the category after acceptance. Kept apart from
-# RULES: no page or API operation offers them yet, so allowed_actions (what pages offer) does not list them.
+# RULES (the loop's table, which the state-machine and rollup tests walk): allowed_actions lists them only when asked
+# (``intake=True``: the workbench's event page, the API's ``intake_actions``).
 INTAKE_RULES: dict[str, Rule] = {
     "merge": Rule(
         gettext_lazy("Merge into original"), (Status.REPORTED, Status.ACCEPTED), (Status.REJECTED,), _at_desk
@@ -134,9 +135,16 @@ RULES["inspection_reopen"] = Rule(
 )
 
 
-def allowed_actions(user: User, event: Event) -> list[str]:
-    """The actions this user may take on this event now (what the detail page offers)."""
-    return [name for name, rule in RULES.items() if event.status in rule.sources and rule.allowed(user, event)]
+def allowed_actions(user: User, event: Event, *, intake: bool = False) -> list[str]:
+    """The loop actions this user may take on this event now (what the detail page offers); with ``intake``, also
+    merge and recategorize where INTAKE_RULES allow them (after the loop's, in that order)."""
+    table = {**RULES, **INTAKE_RULES} if intake else RULES
+    return [name for name, rule in table.items() if event.status in rule.sources and rule.allowed(user, event)]
+
+
+def intake_actions(user: User, event: Event) -> list[str]:
+    """Only the intake actions (merge, recategorize) this user may take on this event now."""
+    return [a for a in allowed_actions(user, event, intake=True) if a in INTAKE_RULES]
 
 
 # Actions the platform itself takes (by=None), never offered to a person: the statuses they apply in.

@@ -136,6 +136,9 @@ class EventDetail(EventRow):
     photos: list[PhotoOut]
     timeline: list[TimelineOut]
     actions: list[str] = Field(description="The loop actions this user may take now (the POST endpoints below).")
+    intake_actions: list[str] = Field(
+        default_factory=list, description="The intake actions this user may take now: merge, recategorize."
+    )
 
 
 # --- writing: report and the loop actions ----------------------------------------------------
@@ -169,6 +172,14 @@ class AcceptIn(NoteIn):
 
 class ReasonIn(Schema):
     reason: str = Field(max_length=2000)
+
+
+class MergeIn(NoteIn):
+    into: str = Field(min_length=1, max_length=40, description="The code of the open event this one duplicates.")
+
+
+class RecategorizeIn(NoteIn):
+    category: str = Field(min_length=1, max_length=20, description="The new leaf category's code.")
 
 
 class DispatchIn(NoteIn):

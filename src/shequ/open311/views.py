@@ -30,7 +30,7 @@ from shequ.access.models import ApiToken, User
 from shequ.access.scopes import user_for_token
 from shequ.core import clock
 from shequ.core.errors import DomainError
-from shequ.events import actions
+from shequ.events import actions, hooks
 from shequ.events.api import report_channel
 from shequ.events.catalog import leaf_categories
 from shequ.events.models import OPEN_STATUSES, Event, EventPhoto, Stage, Status, TimelineEntry
@@ -233,6 +233,23 @@ def _coordinate(request: HttpRequest, name: str, bound: float) -> float:
     return value
 
 
+def _category_for(code: str, description: str) -> tuple[Any, str]:
+    """The service (leaf category) asked for. Without a usable code (none, or not one of ours) the machine's
+    suggestion from the description is taken and marked as such in the timeline; with no suggestion, a 400."""
+    category = leaf_categories().filter(code=code).first() if code else None
+    if category is not None:
+        return category, ""
+    machine = hooks.categorise(description)
+    if machine is None:
+        if not code:
+            raise Open311Error(400, _("service_code is required."))
+        raise Open311Error(400, _("No service with the code %(code)s.") % {"code": code})
+    category, note = machine
+    if code:
+        note = _("%(note)s; the code %(code)s given is not in the catalogue.") % {"note": note, "code": code}
+    return category, note
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     user, token = _caller(request, key_required=True)
     data = request.POST
@@ -243,12 +260,6 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             _("Unknown jurisdiction_id %(given)s: this platform serves %(ours)s.")
             % {"given": jurisdiction, "ours": settings.SHEQU_DISTRICT_CODE},
         )
-    service_code = data.get("service_code", "").strip()
-    if not service_code:
-        raise Open311Error(400, _("service_code is required."))
-    category = leaf_categories().filter(code=service_code).first()
-    if category is None:
-        raise Open311Error(400, _("No service with the code %(code)s.") % {"code": service_code})
     if not (data.get("lat", "").strip() and data.get("long", "").strip()):
         raise Open311Error(
             400,
@@ -258,6 +269,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     description = data.get("description", "").strip()
     if not description:
         raise Open311Error(400, _("description is required."))
+    category, note = _category_for(data.get("service_code", "").strip(), description)
     if media_url := data.get("media_url", "").strip():
         # No field for a remote photo: keep the link where the desk will read it.
         description += "\n" + _("Photo: %(url)s") % {"url": media_url}
@@ -266,6 +278,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         channel=report_channel(user, token),
         description=description,
         category=category,
+        note=note,
         lon=lon,
         lat=lat,
         address=data.get("address_string", ""),

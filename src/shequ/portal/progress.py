@@ -96,6 +96,8 @@ _PUBLIC: dict[str, tuple[Promise, Promise, bool]] = {
     "rate": (YOU, pgettext_lazy("resident portal", "rated the result"), True),
     "reopen": (YOU, pgettext_lazy("resident portal", "asked for it to be handled again"), True),
     "supervise": (SUPERIOR, pgettext_lazy("resident portal", "is supervising it"), False),
+    # intake: a duplicate joins the original; the note names the report to follow
+    "merge": (COMMUNITY, pgettext_lazy("resident portal", "merged it with a report of the same problem"), True),
     "inspection_reopen": (
         SUPERIOR,
         pgettext_lazy("resident portal", "checked the result again and had it handled again"),

@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.report, name="report"),
+    path("suggest/", views.suggest_categories, name="suggest"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),

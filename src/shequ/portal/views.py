@@ -6,6 +6,8 @@ resident sees only their own reports, and anything else is a 404.
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -26,6 +28,7 @@ from shequ.events.photos import MAX_PHOTOS
 from shequ.events.queries import events_for
 from shequ.events.rules import allowed_actions
 from shequ.geo.models import Region, RegionLevel
+from shequ.intake.suggest import suggest
 
 from . import progress
 from .forms import LoginForm, RateForm, RegisterForm, ReportForm, add_domain_error
@@ -114,6 +117,52 @@ def report(request: HttpRequest) -> HttpResponse:
             "chosen_category": str(form["category"].value() or ""),
         },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        number = float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+@resident_required
+@require_POST
+def suggest_categories(request: HttpRequest) -> HttpResponse:
+    """The picker's suggestions as the resident types (htmx, debounced): the model's top categories first, and
+    reports nearby that look the same, as "category (status)" only (``suggest`` gives residents nothing more).
+    Anything the suggestion cannot use (an empty or overlong text, a bad point) answers an empty list, never an
+    error: the resident is still writing."""
+    text = (request.POST.get("description") or "").strip()
+    lon, lat = _number(request.POST.get("lon")), _number(request.POST.get("lat"))
+    crs = request.POST.get("crs") or "wgs84"
+    found = None
+    if text:
+        for point in ((lon, lat), (None, None)):
+            try:
+                found = suggest(
+                    text=text,
+                    user=request.user,
+                    address=request.POST.get("address", ""),
+                    lon=point[0],
+                    lat=point[1],
+                    crs=crs,
+                )
+                break
+            except DomainError:
+                continue
+    suggestions: list[dict] = []
+    if found is not None:
+        scored = [s for s in [found.category, *found.alternatives[:2]] if s]
+        by_code = leaf_categories().in_bulk([s["code"] for s in scored], field_name="code")
+        suggestions = [{"category": by_code[s["code"]], "score": s["score"]} for s in scored if s["code"] in by_code]
+    chosen = str(request.POST.get("category") or "")
+    return render(
+        request,
+        "portal/_suggested.html",
+        {"suggestions": suggestions, "duplicates": found.duplicates if found else [], "chosen_category": chosen},
     )
 
 

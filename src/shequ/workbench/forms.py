@@ -115,24 +115,53 @@ class ActionForm(forms.Form):
         raise NotImplementedError
 
 
+def _category_label(c: Category) -> str:
+    return f"{c.code} {c.parent.name + ' / ' if c.parent else ''}{c.name}"
+
+
+def suggested_first(field: forms.ModelChoiceField, ranked: list[tuple[Category, float]]) -> None:
+    """The whole catalogue stays in the picker; the model's suggestions come first, in their own group."""
+    field.label_from_instance = _category_label  # type: ignore[method-assign]
+    if not ranked:
+        return
+    everything = [(c.pk, _category_label(c)) for c in field.queryset]
+    field.choices = [
+        ("", "---------"),
+        (_("Suggested"), [(c.pk, f"{_category_label(c)} ({score:.2f})") for c, score in ranked]),
+        (_("All categories"), everything),
+    ]
+
+
 class AcceptForm(ActionForm):
     success = _("The event is accepted.")
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(), required=False, empty_label=None)
     note = _text(_("Note"), required=False)
+    # The category the page suggested (the model's top one): accepting another is a labelled example (Correction).
+    suggested = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ranked: list[tuple[Category, float]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = catalog.leaf_categories().order_by("code")
-        self.fields["category"].label_from_instance = lambda c: (
-            f"{c.code} {c.parent.name + ' / ' if c.parent else ''}{c.name}"
-        )
-        self.fields["category"].initial = self.event.category_id
+        self.fields["category"].queryset = catalog.leaf_categories().select_related("parent").order_by("code")
+        ranked = ranked or []
+        suggested_first(self.fields["category"], ranked)
+        top = ranked[0][0] if ranked else None
+        self.fields["category"].initial = self.event.category_id or (top.pk if top else None)
+        self.fields["suggested"].initial = top.code if top else ""
         self.fields["level"].initial = self.event.level_id
 
     def call(self) -> Event:
+        from shequ.intake.actions import accept_against_suggestion
+
         d = self.cleaned_data
-        return actions.accept(self.event, by=self.user, note=d["note"], category=d["category"], level=d["level"])
+        return accept_against_suggestion(
+            self.event,
+            by=self.user,
+            suggested=d["suggested"],
+            note=d["note"],
+            category=d["category"],
+            level=d["level"],
+        )
 
 
 class RejectForm(ActionForm):
@@ -275,6 +304,44 @@ class RateForm(ActionForm):
         )
 
 
+class MergeForm(ActionForm):
+    """合并: the duplicate (this event) joins the original named by its code; the accept page's duplicates list
+    posts it, after a confirmation."""
+
+    success = _("The duplicate is merged into the original; its reporter is told.")
+    into = forms.CharField(label=_("Original event code"), max_length=40)
+    note = _text(_("Note"), required=False)
+
+    def call(self) -> Event:
+        from shequ.core.errors import InvalidInput, NotFound
+        from shequ.events.queries import get_event_for
+
+        code = self.cleaned_data["into"].strip()
+        try:
+            original = get_event_for(self.user, code=code)
+        except NotFound as e:
+            raise InvalidInput(
+                _("No event %(code)s that you may see.") % {"code": code}, code="unknown_original", field="into"
+            ) from e
+        return actions.merge(self.event, into=original, by=self.user, note=self.cleaned_data["note"])
+
+
+class RecategorizeForm(ActionForm):
+    success = _("The category is changed.")
+    category = forms.ModelChoiceField(label=_("New category"), queryset=Category.objects.none())
+    note = _text(_("Note"), required=False)
+
+    def __init__(self, *args: Any, ranked: list[tuple[Category, float]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = catalog.leaf_categories().select_related("parent").order_by("code")
+        suggested_first(self.fields["category"], ranked or [])
+        self.fields["category"].initial = self.event.category_id
+
+    def call(self) -> Event:
+        d = self.cleaned_data
+        return actions.recategorize(self.event, by=self.user, category=d["category"], note=d["note"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": AcceptForm,
     "reject": RejectForm,
@@ -288,7 +355,11 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "supervise": SuperviseForm,
     "reopen": ReopenForm,
     "rate": RateForm,
+    "merge": MergeForm,  # posted from the duplicates list of the suggestion, not from the actions column
+    "recategorize": RecategorizeForm,
 }
+# Forms that take the model's ranking of the event's text (the suggested categories first).
+RANKED_FORMS = ("accept", "recategorize")
 
 
 def form_errors(form: forms.Form) -> str:

@@ -44,6 +44,7 @@ TIMELINE_ACTIONS = {
 CONFIRM_ACTIONS = {
     "reject": _("Reject this event? The reporter will see the reason."),
     "return": _("Return this event to the dispatch desk?"),
+    "merge": _("Merge this event into the original? It is closed as a duplicate and its reporter is told."),
 }
 
 
@@ -65,4 +66,6 @@ ACTION_BUTTONS = {
     "supervise": _("Supervise"),
     "reopen": _("Reopen"),
     "rate": _("Rate"),
+    "merge": _("Merge into this event"),
+    "recategorize": _("Change category"),
 }

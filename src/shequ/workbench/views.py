@@ -19,8 +19,9 @@ from shequ.core.errors import NotFound
 from shequ.events.models import Event, EventPhoto, Stage, Status
 from shequ.events.queries import events_for, get_event_for, todo_for
 from shequ.events.rules import allowed_actions
+from shequ.intake import queries as intake_queries
 
-from .forms import ACTION_FORMS, EventFilterForm
+from .forms import ACTION_FORMS, RANKED_FORMS, EventFilterForm
 from .labels import ACTION_BUTTONS, CONFIRM_ACTIONS, TODO_SECTIONS, timeline_label
 
 PAGE_SIZE = 25
@@ -86,16 +87,24 @@ def event_detail(request: HttpRequest, code: str) -> HttpResponse:
         event = get_event_for(request.user, code=code)
     except NotFound as e:
         raise Http404(e.message) from e
-    names = allowed_actions(request.user, event)
+    names = allowed_actions(request.user, event, intake=True)
+    # The accept page shows the suggestion (and a desk about to merge or re-categorise sees its ranking too).
+    shown = {"accept", "merge", "recategorize"} & set(names)
+    suggestion = intake_queries.for_event(event, user=request.user) if shown else None
     forms = [
         {
             "name": name,
-            "form": ACTION_FORMS[name](event=event, user=request.user, auto_id=f"id_{name}_%s"),
+            "form": ACTION_FORMS[name](
+                event=event,
+                user=request.user,
+                auto_id=f"id_{name}_%s",
+                **({"ranked": suggestion.ranked if suggestion else []} if name in RANKED_FORMS else {}),
+            ),
             "button": ACTION_BUTTONS[name],
             "confirm": CONFIRM_ACTIONS.get(name),
         }
         for name in names
-        if name in ACTION_FORMS
+        if name in ACTION_FORMS and name != "merge"  # merge: one button per duplicate, in the suggestion
     ]
     timeline = [
         {
@@ -127,6 +136,9 @@ def event_detail(request: HttpRequest, code: str) -> HttpResponse:
             "timeline": timeline,
             "photo_groups": photo_groups,
             "map_data": map_data,
+            "suggestion": suggestion,
+            "can_merge": "merge" in names,
+            "merge_confirm": CONFIRM_ACTIONS["merge"],
         },
     )
 
