@@ -24,6 +24,7 @@ urlpatterns = [
     path("community/", include("shequ.community.urls")),
     path("devices/", include("shequ.devices.urls")),
     path("audit/", include("shequ.audit.urls")),
+    path("webhooks/", include("shequ.webhooks.urls")),  # subscriptions of other systems (docs/webhooks.md)
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)
     # Single sign-on: shequ as OpenID Connect provider (/o/) and as client of the city's provider (/sso/).
