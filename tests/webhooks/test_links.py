@@ -94,7 +94,7 @@ def test_the_citys_work_order_gets_its_outcome_and_rating_back(
 ) -> None:
     city_key = token_for(world.system, channel=Channel.HOTLINE)
     city = api(city_key)
-    sub, secret = subscribe(
+    _sub, secret = subscribe(
         world,
         owner=world.system,
         url=receiver.url,

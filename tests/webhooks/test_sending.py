@@ -4,8 +4,7 @@ pause after N failures with the owner told, replay."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from datetime import timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -21,7 +20,7 @@ from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2030, 3, 4, 2, 0, tzinfo=tz.utc)  # after every delivery the tests make (those are due at once)
+T0 = datetime(2030, 3, 4, 2, 0, tzinfo=UTC)  # after every delivery the tests make (those are due at once)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +42,7 @@ def send_at(at: datetime) -> int:
 
 
 def test_it_posts_the_body_signed_with_the_secret(world: World, receiver: Receiver) -> None:
-    sub, secret = subscribe(world, owner=world.admin, url=receiver.url)
+    _sub, secret = subscribe(world, owner=world.admin, url=receiver.url)
     delivery = one_change(world)
     assert send_at(T0) == 1
     (got,) = receiver.received
