@@ -49,7 +49,7 @@ class SubscriptionForm(forms.Form):
         help_text=_("Region codes, separated by commas; each includes everything inside it."),
     )
     categories = forms.ModelMultipleChoiceField(
-        label=_("Categories"),
+        label=pgettext_lazy("webhooks", "Categories"),
         queryset=Category.objects.filter(active=True).order_by("code"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -66,7 +66,7 @@ class SubscriptionForm(forms.Form):
         label=_("Channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     actions = forms.MultipleChoiceField(
-        label=_("Actions"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
+        label=pgettext_lazy("webhooks", "Actions"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
     statuses = forms.MultipleChoiceField(
         label=_("Statuses after the change"),
