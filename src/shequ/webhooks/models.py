@@ -80,7 +80,12 @@ class SubscriptionEntry(models.Model):
     actor = user_reference(_("actor"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     delivery = models.ForeignKey(
-        "Delivery", verbose_name=pgettext_lazy("webhooks", "delivery"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Delivery",
+        verbose_name=pgettext_lazy("webhooks", "delivery"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("time"), default=clock.now)
 
