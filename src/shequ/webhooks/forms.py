@@ -142,4 +142,9 @@ class DeliveryFilter(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason for pausing (optional)")}),
+    )
