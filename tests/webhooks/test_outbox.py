@@ -173,3 +173,18 @@ def test_a_subscription_deleted_elsewhere_is_skipped(world: World) -> None:
     type(sub).objects.filter(pk=sub.pk).delete()
     report(world)
     assert Delivery.objects.count() == 0
+
+
+def test_a_change_in_another_process_is_seen_once_the_version_moves(world: World, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from shequ.webhooks.models import Subscription
+
+    monkeypatch.setattr(outbox, "RECHECK_SECONDS", 0)  # check the shared version on every call
+    assert outbox.snapshot.filters() == ()
+    # Another process makes a subscription: its row is here, but this process has not heard of it yet ...
+    Subscription.objects.create(name="别处", url="https://x.example.org/", secret="s", owner=world.admin)
+    assert outbox.snapshot.filters() == ()
+    # ... until that process moves the version (actions.changed), which every process checks.
+    cache.set(outbox.VERSION_KEY, "moved-elsewhere", timeout=None)
+    assert [f.pk for f in outbox.snapshot.filters()] == [Subscription.objects.get().pk]

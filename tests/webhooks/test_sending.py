@@ -199,3 +199,16 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker(world: World) -> None
         assert sending.claim(delivery.pk) is not None
         assert sending.claim(delivery.pk) is None
     assert Subscription.objects.get().deliveries.get().attempts == 1
+
+
+def test_a_bad_setting_fails_loudly(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shequ.webhooks import conf
+
+    settings.SHEQU_WEBHOOK_MAX_ATTEMPTS = "many"
+    with pytest.raises(ImproperlyConfigured, match="SHEQU_WEBHOOK_MAX_ATTEMPTS"):
+        conf.max_attempts()
+    settings.SHEQU_WEBHOOK_TIMEOUT = 0
+    with pytest.raises(ImproperlyConfigured, match="SHEQU_WEBHOOK_TIMEOUT"):
+        conf.timeout()
