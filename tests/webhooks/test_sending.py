@@ -212,3 +212,16 @@ def test_a_bad_setting_fails_loudly(settings) -> None:
     settings.SHEQU_WEBHOOK_TIMEOUT = 0
     with pytest.raises(ImproperlyConfigured, match="SHEQU_WEBHOOK_TIMEOUT"):
         conf.timeout()
+
+
+def test_the_scheduler_tick_sends_what_is_due(world: World, receiver: Receiver) -> None:
+    from shequ.core import scheduler
+    from shequ.webhooks import tasks
+
+    assert "shequ.webhooks.tasks.send_webhooks" in scheduler.PERIODIC_TASKS
+    subscribe(world, owner=world.admin, url=receiver.url)
+    delivery = one_change(world)  # committed in a test transaction: no after-commit send ran
+    assert receiver.received == []
+    tasks.send_webhooks.enqueue()  # what the tick does (the in-process backend runs it at once)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(receiver.received) == 1
