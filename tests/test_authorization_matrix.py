@@ -516,6 +516,23 @@ PAGES: dict[str, Rule] = {
         "nobody", obj={"code": "device.code"}, fixed={"action": "retire"}, post=True
     ),
     # end of devices
+    # webhooks (docs/webhooks.md): street and district dispatchers and administrators, for subscriptions inside
+    # their area; each place has one (its grid) with one delivery. Owners' notices: anyone signed in, their own.
+    "webhooks/": R("grid_managers"),
+    "webhooks/new/": Rule("grid_managers", may_refuse=True),
+    "webhooks/notices/": R("users"),
+    "webhooks/notices/read/": Rule("nobody", post=True),
+    "webhooks/<int:pk>/": R("grid_managers", pk="subscription.pk"),
+    "webhooks/<int:pk>/edit/": R("grid_managers", pk="subscription.pk"),
+    "webhooks/<int:pk>/delete/": R("grid_managers", pk="subscription.pk"),  # GET: the confirmation
+    "webhooks/<int:pk>/deliveries/<int:dpk>/": R("grid_managers", pk="subscription.pk", dpk="webhook_delivery.pk"),
+    "webhooks/<int:pk>/deliveries/<int:dpk>/replay/": Rule(
+        "nobody", obj={"pk": "subscription.pk", "dpk": "webhook_delivery.pk"}, post=True
+    ),
+    "webhooks/<int:pk>/<str:action>/": Rule(
+        "nobody", obj={"pk": "subscription.pk"}, fixed={"action": "pause"}, post=True
+    ),
+    # end of webhooks
 }
 
 # The Django admin: superusers only, and no persona is one. One rule for all its generated URLs.
@@ -650,6 +667,8 @@ class Place:
     community: Any = None  # community: its planted records (tests/community/planted.py)
     device_task: Any = None
     rule: Any = None
+    subscription: Any = None  # webhooks: planted by plant_webhooks()
+    webhook_delivery: Any = None
 
     def secrets(self) -> list[str]:
         """Values that identify this place's records: none may show to a role that must not see them."""
@@ -825,7 +844,29 @@ def matrix(world: World, settings) -> Matrix:
         "anonymous": None,
     }
     plant_devices(places, company)  # devices
+    plant_webhooks(places, w.admin)  # webhooks
     return Matrix(world=w, personas=personas, places=places)
+
+
+def plant_webhooks(places: dict[str, Place], admin: User) -> None:
+    """webhooks: a subscription for each place's grid (sending as the administrator) and one delivery of its event."""
+    from shequ.webhooks import actions as webhook_actions
+    from shequ.webhooks import outbox
+    from shequ.webhooks.models import Delivery
+
+    for name, place in places.items():
+        place.subscription, _secret = webhook_actions.create(
+            by=admin,
+            data=webhook_actions.SubscriptionInput(
+                name=f"{name}矩阵订阅", url=f"https://{name}.example.org/hook", owner=admin, areas=[place.grid]
+            ),
+        )
+        entry = place.event.timeline.order_by("id").first()
+        place.webhook_delivery = Delivery.objects.create(
+            subscription=place.subscription, event=place.event, entry=entry, key=f"matrix-{name}",
+            event_type=f"event.{entry.action}", payload={"event": place.event.code},
+        )  # fmt: skip
+    outbox.snapshot.invalidate()  # the rows roll back with the test: no process may keep their filters
 
 
 def plant_devices(places: dict[str, Place], company: Unit) -> None:

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "shequ.community",
     "shequ.devices",
     "shequ.open311",
+    "shequ.webhooks",  # subscriptions of other systems to the event loop (docs/webhooks.md)
     "shequ.ops",  # health, metrics, the production server, backup and restore (docs/operations.md)
     "shequ.intake",
     "shequ.workbench",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("devices/", include("shequ.devices.urls")),
     path("intake/", include("shequ.intake.urls")),  # intelligent intake: model versions (docs/intelligence.md)
     path("audit/", include("shequ.audit.urls")),
+    path("webhooks/", include("shequ.webhooks.urls")),  # subscriptions of other systems (docs/webhooks.md)
     path("access/", include("shequ.access.grant_views")),  # the acting grant's switch in the top bar
     path("account/", include("shequ.access.urls")),  # second factor, password, lockout (docs/authentication.md)
     # Single sign-on: shequ as OpenID Connect provider (/o/) and as client of the city's provider (/sso/).

@@ -107,6 +107,11 @@ def _read_figures() -> Iterator[Metric]:
 
     if apps.is_installed("shequ.devices"):
         yield from _device_figures()
+    if apps.is_installed("shequ.webhooks"):
+        webhooks = GaugeMetricFamily("shequ_webhook_deliveries", "Webhook deliveries by status", labels=["status"])
+        for row in apps.get_model("webhooks.Delivery").objects.order_by().values("status").annotate(n=Count("id")):
+            webhooks.add_metric([row["status"]], row["n"])
+        yield webhooks
 
 
 def _device_figures() -> Iterator[Metric]:
