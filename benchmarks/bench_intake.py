@@ -43,8 +43,8 @@ def _address_forms(b, dwelling, rng: random.Random) -> list[tuple[str, str, tupl
         room = f"{dwelling.entrance}单元{dwelling.room}" if dwelling.entrance else f"{dwelling.room}室"
     m = re.match(r"^(.+?[路街])(\d+)号.*?(\d+|[A-Z])(栋|座)$", b.address)
     if m:  # an estate's or office block's building: road, door number, building number
-        number = m.group(3) if m.group(3).isdigit() else None
-        short = f"{m.group(1)}{to_chinese(int(m.group(2)))}号{to_chinese(int(number)) if number else m.group(3)}{m.group(4)}"
+        building = to_chinese(int(m.group(3))) if m.group(3).isdigit() else m.group(3)
+        short = f"{m.group(1)}{to_chinese(int(m.group(2)))}号{building}{m.group(4)}"
     else:  # a village house: 南天村一巷三号
         short = re.sub(r"\d+", lambda d: to_chinese(int(d.group(0))), b.address)
     return [
