@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from .sayings import TRAIN_ONLY
 from .vocabulary import VOCABULARY, entries
 
 CATALOG = Path(__file__).resolve().parents[2] / "events" / "data" / "catalog.json"
@@ -146,6 +147,7 @@ def generate(*, seed: int, part: str, per_category: int) -> list[Example]:
         says = _part(all_says, part)
         keywords = words.get(code) or things
         if part in ("train", "fit"):
+            says = says + TRAIN_ONLY.get(code, [])
             # a resident's message often has two clauses; each alone is a report too
             says = says + [c for s in says for c in s.split("，") if len(c) >= 4]
         made = attempts = 0
