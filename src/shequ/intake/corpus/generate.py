@@ -81,13 +81,14 @@ class Example:
     style: str
 
 
-def _part(items: list[str], part: str) -> list[str]:
+def _part(items: list[str], part: str, fold: int = 1) -> list[str]:
     """The entries of a part: ``held`` every fourth (index 3, 7, ...), ``train`` the others; ``fit``
     and ``dev`` split the training part's own entries again (every fourth of them to ``dev``), so
-    choices can be validated on phrasings the model did not see without reading the held-back part."""
+    choices can be validated on phrasings the model did not see without reading the held-back part
+    (``fold`` 0-3 says which fourth)."""
     if part in ("fit", "dev"):
         train = _part(items, "train")
-        chosen = [x for i, x in enumerate(train) if (i % HELD_EVERY == 1) == (part == "dev")]
+        chosen = [x for i, x in enumerate(train) if (i % HELD_EVERY == fold) == (part == "dev")]
         return chosen or train
     chosen = [x for i, x in enumerate(items) if (i % HELD_EVERY == HELD_EVERY - 1) == (part == "held")]
     return chosen or items
@@ -126,14 +127,14 @@ def _noisy(text: str, rng: random.Random, sounds: dict[str, list[str]]) -> str:
     return out
 
 
-def generate(*, seed: int, part: str, per_category: int) -> list[Example]:
+def generate(*, seed: int, part: str, per_category: int, fold: int = 1) -> list[Example]:
     """``per_category`` examples for each leaf, from the ``train`` or ``held`` material; ``fit`` and
     ``dev`` are the training part split for validation (the training part's templates and
     openers, its places and sayings divided)."""
     assert part in ("train", "held", "fit", "dev")
     rng = random.Random(f"intake-corpus-{seed}-{part}")
     material = "held" if part == "held" else "train"
-    places = PLACES[material] if part in ("train", "held") else _part(PLACES["train"], part)
+    places = PLACES[material] if part in ("train", "held") else _part(PLACES["train"], part, fold)
     sounds = _homophones()
     styles = list(STYLE_WEIGHTS)
     weights = [STYLE_WEIGHTS[s] for s in styles]
@@ -144,7 +145,7 @@ def generate(*, seed: int, part: str, per_category: int) -> list[Example]:
         # Sayings are split (every fourth is held back); the words of things and states are the
         # category's vocabulary and shared, written into templates of each part's own.
         things, states, all_says = entries(code)
-        says = _part(all_says, part)
+        says = _part(all_says, part, fold)
         keywords = words.get(code) or things
         if part in ("train", "fit"):
             says = says + TRAIN_ONLY.get(code, [])
