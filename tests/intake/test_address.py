@@ -105,7 +105,9 @@ def test_a_region_name_inside_a_building_name_is_kept(buildings, catalog_world):
 
     w = catalog_world
     Region.objects.create(code="440304001003", name="华航社区", level=RegionLevel.COMMUNITY, parent=w.s1)
-    office = Building.objects.create(grid=w.g4, name="华航商务中心A座", address="深南路8号华航商务中心A座", lon=0, lat=0)
+    office = Building.objects.create(
+        grid=w.g4, name="华航商务中心A座", address="深南路8号华航商务中心A座", lon=0, lat=0
+    )
     address.forget()
     assert address.resolve("华航商务中心A座").building == office
     assert address.resolve("深南路八号华航商务中心a座").building == office
