@@ -225,24 +225,31 @@ def run(backend: str, world, *, seconds: float, seed: int, say) -> tuple[list[Fi
     # write it (a random form of the ones above, the grid from the address); and the baseline: the
     # dictionary lookup's category at the point.
     routed = routed_addressed = routed_lookup = routed_total = 0
+    routed_unrepeated = unrepeated_total = 0  # written addresses the base gives to one grid only
     for e, b in zip(rng.sample(held, 300), rng.choices(sample, k=300), strict=True):
         community = Region.objects.get(code=b.grid.code[:12])
         want = catalog.route(leaves[e.code], area_code=b.grid.code, desk=community)
         want_code = want.code if want else None
         s = suggest(text=e.text, lon=b.lon, lat=b.lat)
         routed += (s.unit["code"] if s.unit else None) == want_code
-        _form, written, _key = rng.choice(_address_forms(b, None, rng))
+        _form, written, key = rng.choice(_address_forms(b, None, rng))
         s = suggest(text=e.text, address=written)
-        routed_addressed += (s.unit["code"] if s.unit else None) == want_code
+        right_unit = (s.unit["code"] if s.unit else None) == want_code
+        routed_addressed += right_unit
+        if key not in repeated:
+            unrepeated_total += 1
+            routed_unrepeated += right_unit
         guess = catalog.route(leaves[lookup_rank(e.text)[0]], area_code=b.grid.code, desk=community)
         routed_lookup += (guess.code if guess else None) == want_code
         routed_total += 1
     routing_rate = routed / routed_total
     routing_address_rate = routed_addressed / routed_total
     routing_lookup_rate = routed_lookup / routed_total
+    routing_unrepeated_rate = routed_unrepeated / max(unrepeated_total, 1)
     say(
         f"intake: right unit end to end {routing_rate:.3f} at the building's point, {routing_address_rate:.3f} from "
-        f"its written address ({routed_total}; goal 0.95); dictionary lookup's category {routing_lookup_rate:.3f}"
+        f"its written address ({routed_total}; goal 0.95), {routing_unrepeated_rate:.3f} of the {unrepeated_total} "
+        f"written addresses the base does not repeat; dictionary lookup's category {routing_lookup_rate:.3f}"
     )
 
     # duplicate pairs: the same incident written twice (two texts of one category, <= 40 m apart) vs
@@ -266,6 +273,7 @@ def run(backend: str, world, *, seconds: float, seed: int, say) -> tuple[list[Fi
         ("addresses to the right grid (fair)", address_rate, 0.95, lookup_rate),
         ("right unit end to end (point)", routing_rate, 0.95, routing_lookup_rate),
         ("right unit end to end (address)", routing_address_rate, 0.95, None),
+        ("right unit (address not repeated)", routing_unrepeated_rate, 0.95, None),
         ("duplicate pairs F1", dup.f1, 0.90, before.f1),
     ):
         base_text = f"baseline {baseline:.3f}" if baseline is not None else "baseline -"
@@ -290,6 +298,7 @@ def run(backend: str, world, *, seconds: float, seed: int, say) -> tuple[list[Fi
         "dwelling_from_room": round(dwelling_rate, 4),
         "routing_right_unit_from_address": round(routing_address_rate, 4),
         "routing_lookup": round(routing_lookup_rate, 4),
+        "routing_right_unit_from_unrepeated_address": round(routing_unrepeated_rate, 4),
         "address_right_grid_unique": round(unique_rate, 4),
         "address_forms": total,
         "routing_right_unit": round(routing_rate, 4),
