@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shequ.geo.models import Building
+from shequ.geo.models import Building, Dwelling
 from shequ.intake import address
-from shequ.intake.numerals import normalise_digits, to_int
+from shequ.intake.numerals import normalise_digits, to_chinese, to_int
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,70 @@ def test_forget_reads_a_changed_base(buildings, catalog_world):
     new = Building.objects.create(grid=w.g2, name="翠海花园9栋", address="红荔路3号翠海花园9栋", lon=0, lat=0)
     address.forget()
     assert address.resolve("翠海花园9栋").building == new
+
+
+@pytest.mark.parametrize("number", [0, 3, 10, 12, 20, 21, 105, 110, 283, 1001, 2024])
+def test_numbers_to_chinese_and_back(number):
+    assert to_int(to_chinese(number)) == number
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "广东省深圳市示范区东街道一社区振华路12号华航小区3栋2单元501",  # province and city in front
+        "示范区振华路１２号华航小区３栋",  # the district, full-width digits
+        "东街道振华路十二号三栋",  # the street, Chinese numerals, no estate name
+        "振华路12号3栋",  # road, door number and building number, no estate name
+        "华航小区3栋附近",  # "nearby" after the place
+        "一社区华航小区三栋五零一",  # the room in Chinese digits
+    ],
+)
+def test_more_written_forms_find_the_building(buildings, text):
+    found = address.resolve(text)
+    assert found.building == buildings["zh3"], found.candidates
+    assert found.grid == buildings["zh3"].grid
+
+
+def test_the_building_number_decides_on_the_same_road_and_door_number(buildings, catalog_world):
+    w = catalog_world
+    five = Building.objects.create(grid=w.g2, name="华航小区5栋", address="振华路12号华航小区5栋", lon=0, lat=0)
+    address.forget()
+    assert address.resolve("振华路十二号五栋").building == five
+    assert address.resolve("振华路十二号三栋").building == buildings["zh3"]
+    ambiguous = address.resolve("振华路12号")  # the door number alone: both buildings, no single one
+    assert ambiguous.building is None
+    assert {b for b, _s in ambiguous.candidates} >= {five, buildings["zh3"]}
+
+
+def test_a_region_name_inside_a_building_name_is_kept(buildings, catalog_world):
+    """An estate named after its community (华航商务中心 in 华航社区): the short name is not cut off."""
+    from shequ.geo.models import Region, RegionLevel
+
+    w = catalog_world
+    Region.objects.create(code="440304001003", name="华航社区", level=RegionLevel.COMMUNITY, parent=w.s1)
+    office = Building.objects.create(
+        grid=w.g4, name="华航商务中心A座", address="深南路8号华航商务中心A座", lon=0, lat=0
+    )
+    address.forget()
+    assert address.resolve("华航商务中心A座").building == office
+    assert address.resolve("深南路八号华航商务中心a座").building == office
+
+
+def test_a_village_house_and_its_room(catalog_world):
+    w = catalog_world
+    house = Building.objects.create(grid=w.g3, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    room = Dwelling.objects.create(building=house, entrance="", floor=2, room="201")
+    address.forget()
+    found = address.resolve("三社区南天村一巷三号201室")
+    assert found.building == house and found.dwelling == room and found.grid == w.g3
+
+
+def test_an_address_the_base_repeats_in_two_grids_gives_both(catalog_world):
+    w = catalog_world
+    a = Building.objects.create(grid=w.g1, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    b = Building.objects.create(grid=w.g3, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    address.forget()
+    found = address.resolve("南天村1巷3号")
+    assert found.building is None and found.grid is None
+    assert {c for c, _s in found.candidates} >= {a, b}
+    assert address.resolve("西街道三社区南天村1巷3号").building == b  # the community tells them apart

@@ -96,3 +96,27 @@ def test_rollback_and_the_run_record_progress(small_corpus, world):
 
 def test_corrections_are_examples():
     assert Example("x", "0101", "correction").style == "correction"
+
+
+def test_the_dev_split_holds_the_training_part_apart_from_itself():
+    fit = generate(seed=3, part="fit", per_category=12)
+    dev = generate(seed=3, part="dev", per_category=4)
+    held = {e.text for e in generate(seed=3, part="held", per_category=4)}
+    assert not {e.text for e in fit} & {e.text for e in dev}
+    assert not held & {e.text for e in dev}
+
+
+def test_sayings_are_split_and_train_only_ones_are_not_held_back_sayings_reworded():
+    from rapidfuzz import fuzz
+
+    from shequ.intake.corpus.generate import _part
+    from shequ.intake.corpus.sayings import MORE_SAYINGS, TRAIN_ONLY
+    from shequ.intake.corpus.vocabulary import VOCABULARY, entries
+
+    assert set(MORE_SAYINGS) == set(VOCABULARY) and set(TRAIN_ONLY) <= set(VOCABULARY)
+    for code in VOCABULARY:
+        says = entries(code)[2]
+        held = _part(says, "held")
+        assert len(says) == len(set(says)) == 20 and len(held) == 5
+        for extra in TRAIN_ONLY.get(code, []):
+            assert max(fuzz.ratio(extra, h) for h in held) < 60, (code, extra)

@@ -1,10 +1,14 @@
 """Free Chinese addresses to the base's building (and dwelling), and so to the grid.
 
-"华强北街道华航社区振华路12号3栋2单元501", "振华路十二号三栋", "华航小区3栋": district,
-street and community names narrow the search when given; numerals and full-width
-digits are normalised; the rest is matched against each building's address and name
-(rapidfuzz). Near ties between buildings are ambiguous: the candidates are returned
-with their scores, and the grid only when they all share it.
+"华强北街道华航社区振华路12号3栋2单元501", "振华路十二号三栋", "华航小区3栋": province
+and city prefixes are dropped; district, street and community names at the front narrow the
+search when given (a short form such as 华航 for 华航社区 only if reading it so matches
+better: estates are often named after their community); numerals and full-width digits
+are normalised. A road and its door number (振华路12号), with the building's number
+(3栋) when given, match the building on that road and number even when the estate's name
+is left out; the rest is matched against each building's address and name (rapidfuzz).
+Near ties between buildings are ambiguous: the candidates are returned with their scores,
+and the grid only when they all share it.
 
 The index of buildings is built once per process and rebuilt when the geo index's
 version moves (a region edit) or when ``forget()`` is called (tests, imports).
@@ -24,7 +28,14 @@ from .numerals import every_run, normalise_digits
 
 _ENTRANCE = re.compile(r"(\d+)(?:单元|门)")
 _ROOM = re.compile(r"(\d{3,4})(?:室|房|号房)?$")
+_ROOM_ALONE = re.compile(r"(\d{3,4})(?:室|房|号房)?")
 _JUNK = re.compile(r"[\s,，。、:：()（）\-—]+")
+_PROVINCE_CITY = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,7}?市)?")
+_NEAR = re.compile(r"(?:附近|旁边|门口|楼下|对面|那里|这里|一带)+$")
+# a road and its door number: 振华路12号 (the road is matched by its end: 华航社区振华路 is 振华路)
+_ROAD_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:大道|路|街|道|巷|弄))(\d+)号")
+# the building's own number at the end: 3栋, A座, 5号楼
+_BUILDING_NUMBER = re.compile(r"(\d+|[a-z])(?:栋|座|幢|号楼)$", re.IGNORECASE)
 AMBIGUOUS_WITHIN = 2.0  # points of score: closer than this, two buildings are a tie
 MIN_SCORE = 60.0
 
@@ -45,12 +56,30 @@ class _Entry:
     name: str
     grid_id: int
     grid_code: str
+    road: str = ""
+    number: str = ""
+    building_number: str = ""
+
+
+def _entry(pk: int, address: str, name: str, grid_id: int, grid_code: str) -> _Entry:
+    address, name = _clean(address), _clean(name)
+    road, number, building_number = _structure(address)
+    return _Entry(pk, address, name, grid_id, grid_code, road, number, building_number)
+
+
+def _structure(text: str) -> tuple[str, str, str]:
+    """(road, door number, building number) of a cleaned address, each "" when not given."""
+    m = _ROAD_NUMBER.search(text)
+    b = _BUILDING_NUMBER.search(text)
+    building_number = b.group(1).upper() if b and (not m or b.start() >= m.end()) else ""
+    return (m.group(1), m.group(2), building_number) if m else ("", "", building_number)
 
 
 class _Index:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: list[_Entry] | None = None
+        self.by_number: dict[str, list[_Entry]] = {}  # door number -> the buildings with it
         self.regions: list[tuple[str, str]] = []  # (name, code) of streets and communities, longest name first
 
     def get(self) -> list[_Entry]:
@@ -63,12 +92,18 @@ class _Index:
                         ).values_list("name", "code"),
                         key=lambda r: -len(r[0]),
                     )
-                    self.entries = [
-                        _Entry(pk, _clean(addr), _clean(name), grid_id, code)
+                    entries = [
+                        _entry(pk, addr, name, grid_id, code)
                         for pk, addr, name, grid_id, code in Building.objects.values_list(
                             "pk", "address", "name", "grid_id", "grid__code"
                         )
                     ]
+                    by_number: dict[str, list[_Entry]] = {}
+                    for e in entries:
+                        if e.number:
+                            by_number.setdefault(e.number, []).append(e)
+                    self.by_number = by_number
+                    self.entries = entries
         return self.entries
 
 
@@ -81,18 +116,31 @@ def forget() -> None:
 
 
 def _clean(text: str) -> str:
-    return _JUNK.sub("", normalise_digits(text))
+    return _JUNK.sub("", normalise_digits(text)).upper()
 
 
-def _strip_regions(text: str) -> tuple[str, str]:
-    """The text without the region names it names, and the longest code prefix they give."""
+def _strip_regions(text: str, *, short: bool) -> tuple[str, str]:
+    """The text without the province, city and region names it starts with, and the longest
+    code prefix those give. ``short``: also a province and city in front (广东省深圳市) and a
+    region's name without 社区/街道 (华航 for 华航社区)."""
+    if short:
+        text = _PROVINCE_CITY.sub("", text)
     prefix = ""
-    for name, code in _index.regions:
-        for variant in {name, name.removesuffix("社区"), name.removesuffix("街道")}:
-            if len(variant) >= 2 and variant in text:
-                text = text.replace(variant, "", 1)
-                if len(code) > len(prefix) and (not prefix or code.startswith(prefix)):
-                    prefix = code
+    stripped = True
+    while stripped and text:
+        stripped = False
+        for name, code in _index.regions:
+            variants = [name]
+            if short:
+                variants += [v for v in (name.removesuffix("社区"), name.removesuffix("街道")) if v != name]
+            for variant in variants:
+                if len(variant) >= 2 and text.startswith(variant) and len(text) > len(variant):
+                    text = text[len(variant) :]
+                    if len(code) > len(prefix) and (not prefix or code.startswith(prefix)):
+                        prefix = code
+                    stripped = True
+                    break
+            if stripped:
                 break
     return text, prefix
 
@@ -110,36 +158,58 @@ def parse(text: str) -> tuple[str, str, str]:
         r = _ROOM.search(every_run(tail))
         room = r.group(1) if r else ""
     else:
-        for marker in ("栋", "座", "幢"):
+        # the room after the building (3栋501, A座1203室) or after a village house's number (1巷3号201室)
+        for marker in ("栋", "座", "幢", "号"):
             cut = text.rfind(marker)
             if cut != -1 and cut < len(text) - 1:
-                r = _ROOM.search(every_run(text[cut + 1 :]))
+                r = _ROOM_ALONE.fullmatch(every_run(text[cut + 1 :]))
                 if r:
                     room, text = r.group(1), text[: cut + 1]
-                break
+                    break
     return text, entrance, room
 
 
-def _score(query: str, entry: _Entry) -> float:
+def _score(query: str, structure: tuple[str, str, str], entry: _Entry) -> float:
+    if query in (entry.address, entry.name):
+        return 100.0
     best = max(fuzz.ratio(query, entry.address), fuzz.ratio(query, entry.name))
     if entry.name and entry.name in query:
-        best = max(best, 90.0 + 10.0 * len(entry.name) / max(len(query), 1))
+        best = max(best, 90.0 + 9.0 * len(entry.name) / max(len(query), 1))
     if query in entry.address:
-        best = max(best, 85.0 + 15.0 * len(query) / max(len(entry.address), 1))
+        best = max(best, 85.0 + 14.0 * len(query) / max(len(entry.address), 1))
     else:
         best = max(best, 0.9 * fuzz.partial_ratio(query, entry.address))
+    road, number, building_number = structure
+    if number and number == entry.number and entry.road and road.endswith(entry.road):
+        # the road and door number agree: the building's number decides (振华路十二号三栋)
+        if not building_number or not entry.building_number:
+            best = max(best, 95.0)
+        elif building_number == entry.building_number:
+            best = max(best, 99.0)
     return best
+
+
+def _ranked(core: str, prefix: str, entries: list[_Entry], limit: int) -> list[tuple[float, _Entry]]:
+    structure = _structure(core)
+    pool = [e for e in entries if e.grid_code.startswith(prefix)] if prefix else entries
+    scored = sorted(((round(_score(core, structure, e), 1), e) for e in pool), key=lambda se: (-se[0], se[1].pk))
+    return [(s, e) for s, e in scored[:limit] if s >= MIN_SCORE]
 
 
 def resolve(text: str, *, limit: int = 5) -> Resolved:
     entries = _index.get()
     core, entrance, room = parse(text)
-    core, prefix = _strip_regions(core)
-    if not core:
-        return Resolved(None, 0.0)
-    pool = [e for e in entries if e.grid_code.startswith(prefix)] if prefix else entries
-    scored = sorted(((round(_score(core, e), 1), e) for e in pool), key=lambda se: (-se[0], se[1].pk))[:limit]
-    scored = [(s, e) for s, e in scored if s >= MIN_SCORE]
+    core = _NEAR.sub("", core)
+    # Two readings: region names in full only, and also their short forms; the better match wins
+    # (the full-name reading on a tie, so 梅岭商务中心 stays an estate of that name).
+    scored: list[tuple[float, _Entry]] = []
+    for short in (False, True):
+        rest, prefix = _strip_regions(core, short=short)
+        if not rest:
+            continue
+        ranked = _ranked(rest, prefix, entries, limit)
+        if ranked and (not scored or ranked[0][0] > scored[0][0]):
+            scored = ranked
     if not scored:
         return Resolved(None, 0.0)
     top = scored[0][0]

@@ -54,19 +54,25 @@ class Model:
             classes=np.asarray(self.classes, dtype=str),
         )
 
-    def probabilities(self, text: str) -> np.ndarray:
+    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's TF-IDF vector over the model's n-grams, l2-normalised: (indices, weights),
+        the indices ascending."""
         counts: dict[int, int] = {}
         for g in grams(text):
             i = self.index.get(g)
             if i is not None:
                 counts[i] = counts.get(i, 0) + 1
-        if not counts:
-            logits = self.intercept.copy()
-        else:
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts)) * self.idf[idx]
+        idx = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+        tf = np.fromiter((counts[i] for i in idx), dtype=np.float32, count=len(counts)) * self.idf[idx]
+        if len(tf):
             tf /= np.sqrt(float(tf @ tf))
-            logits = (tf @ self.coef[idx] + self.intercept).astype(np.float32)
+        return idx, tf
+
+    def probabilities(self, text: str) -> np.ndarray:
+        return self.probabilities_of(*self.vector(text))
+
+    def probabilities_of(self, idx: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        logits = (tf @ self.coef[idx] + self.intercept).astype(np.float32) if len(idx) else self.intercept.copy()
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()

@@ -36,3 +36,25 @@ def normalise_digits(text: str) -> str:
 def every_run(text: str) -> str:
     """Every run of numerals to digits (for a room number given alone: 五零一 -> 501)."""
     return _RUN.sub(lambda m: str(to_int(m.group(0))), text)
+
+
+_WORDS = "零一二三四五六七八九"
+
+
+def to_chinese(number: int) -> str:
+    """A number as people write it in Chinese: 12 -> 十二, 21 -> 二十一, 105 -> 一百零五, 0 -> 零
+    (the inverse of ``to_int`` for 0-9999)."""
+    if number < 10:
+        return _WORDS[number]
+    out = ""
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = number // value % 10
+        if d:
+            if zero:
+                out += "零"
+            out += ("" if (value == 10 and number < 20) else _WORDS[d]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from .sayings import TRAIN_ONLY
 from .vocabulary import VOCABULARY, entries
 
 CATALOG = Path(__file__).resolve().parents[2] / "events" / "data" / "catalog.json"
@@ -80,14 +81,23 @@ class Example:
     style: str
 
 
-def _part(items: list[str], part: str) -> list[str]:
+def _part(items: list[str], part: str, fold: int = 1) -> list[str]:
+    """The entries of a part: ``held`` every fourth (index 3, 7, ...), ``train`` the others; ``fit``
+    and ``dev`` split the training part's own entries again (every fourth of them to ``dev``), so
+    choices can be validated on phrasings the model did not see without reading the held-back part
+    (``fold`` 0-3 says which fourth)."""
+    if part in ("fit", "dev"):
+        train = _part(items, "train")
+        chosen = [x for i, x in enumerate(train) if (i % HELD_EVERY == fold) == (part == "dev")]
+        return chosen or train
     chosen = [x for i, x in enumerate(items) if (i % HELD_EVERY == HELD_EVERY - 1) == (part == "held")]
     return chosen or items
 
 
 def _homophones() -> dict[str, list[str]]:
     """Characters of the vocabulary grouped by toneless pinyin: what a pinyin IME offers instead."""
-    chars = sorted({ch for row in VOCABULARY.values() for field in row for ch in field if "\u4e00" <= ch <= "\u9fff"})
+    texts = [field for row in VOCABULARY.values() for field in row] + [s for c in VOCABULARY for s in entries(c)[2]]
+    chars = sorted({ch for text in texts for ch in text if "\u4e00" <= ch <= "\u9fff"})
     groups: dict[str, list[str]] = defaultdict(list)
     for ch, py in zip(chars, lazy_pinyin(chars, style=Style.NORMAL), strict=True):
         groups[py].append(ch)
@@ -117,10 +127,14 @@ def _noisy(text: str, rng: random.Random, sounds: dict[str, list[str]]) -> str:
     return out
 
 
-def generate(*, seed: int, part: str, per_category: int) -> list[Example]:
-    """``per_category`` examples for each leaf, from the ``train`` or ``held`` material."""
-    assert part in ("train", "held")
+def generate(*, seed: int, part: str, per_category: int, fold: int = 1) -> list[Example]:
+    """``per_category`` examples for each leaf, from the ``train`` or ``held`` material; ``fit`` and
+    ``dev`` are the training part split for validation (the training part's templates and
+    openers, its places and sayings divided)."""
+    assert part in ("train", "held", "fit", "dev")
     rng = random.Random(f"intake-corpus-{seed}-{part}")
+    material = "held" if part == "held" else "train"
+    places = PLACES[material] if part in ("train", "held") else _part(PLACES["train"], part, fold)
     sounds = _homophones()
     styles = list(STYLE_WEIGHTS)
     weights = [STYLE_WEIGHTS[s] for s in styles]
@@ -131,23 +145,24 @@ def generate(*, seed: int, part: str, per_category: int) -> list[Example]:
         # Sayings are split (every fourth is held back); the words of things and states are the
         # category's vocabulary and shared, written into templates of each part's own.
         things, states, all_says = entries(code)
-        says = _part(all_says, part)
+        says = _part(all_says, part, fold)
         keywords = words.get(code) or things
-        if part == "train":
+        if part in ("train", "fit"):
+            says = says + TRAIN_ONLY.get(code, [])
             # a resident's message often has two clauses; each alone is a report too
             says = says + [c for s in says for c in s.split("，") if len(c) >= 4]
         made = attempts = 0
         while made < per_category and attempts < per_category * 20:
             attempts += 1
             style = rng.choices(styles, weights)[0]
-            template = rng.choice(TEMPLATES[part][style])
+            template = rng.choice(TEMPLATES[material][style])
             text = template.format(
-                o=rng.choice(OPENERS[part]),
-                p=rng.choice(PLACES[part]),
+                o=rng.choice(OPENERS[material]),
+                p=rng.choice(places),
                 s=rng.choice(says),
                 t=rng.choice(things),
                 x=rng.choice(states),
-                a=rng.choice(ASKS[part]),
+                a=rng.choice(ASKS[material]),
                 k=rng.choice(keywords),
             )
             text = _noisy(text, rng, sounds)

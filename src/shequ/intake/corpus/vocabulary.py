@@ -403,5 +403,8 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
 
 
 def entries(code: str) -> tuple[list[str], list[str], list[str]]:
+    """(things, states, sayings) of a leaf: the ten sayings above, then ``sayings.MORE_SAYINGS``."""
+    from .sayings import MORE_SAYINGS
+
     things, states, says = VOCABULARY[code]
-    return things.split("|"), states.split("|"), says.split("|")
+    return things.split("|"), states.split("|"), says.split("|") + MORE_SAYINGS.get(code, [])
