@@ -510,8 +510,10 @@ PAGES: dict[str, Rule] = {
     "devices/rules/new/": Rule("staff", may_refuse=True),  # the district's administrators and dispatchers
     "devices/rules/<int:pk>/": Rule("staff", obj={"pk": "rule.pk"}, scope="global", may_refuse=True),
     "devices/import/": R("managers"),
+    "devices/new/": R("managers"),
     "devices/export.<str:fmt>": Rule("staff", fixed={"fmt": "csv"}),
     "devices/<str:code>/": R("area_staff", code="device.code"),
+    "devices/<str:code>/edit/": R("managers", code="device.code"),
     "devices/<str:code>/<str:action>/": Rule(
         "nobody", obj={"code": "device.code"}, fixed={"action": "retire"}, post=True
     ),

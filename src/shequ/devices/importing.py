@@ -58,7 +58,7 @@ def _choice(value: str, choices: type[DeviceType] | type[OwnerKind]) -> str:
     return value
 
 
-def _row_input(cells: dict[str, str], *, user: User, buildings: dict[str, object]) -> DeviceInput:
+def row_input(cells: dict[str, str], *, user: User, buildings: dict[str, object]) -> DeviceInput:
     get = {attr: cells.get(header, "").strip() for header, attr in COLUMNS}
     building = buildings.get(get["building"])
     if building is None:
@@ -118,7 +118,7 @@ def import_devices(content: bytes, file_name: str, *, by: User) -> Outcome:
     )
     for row in table.rows:
         try:
-            data = _row_input(row.cells, user=by, buildings=buildings)
+            data = row_input(row.cells, user=by, buildings=buildings)
             actions.check(data)
             if data.code in existing or data.code in seen:
                 raise DomainError(_("A device with the code %(code)s exists.") % {"code": data.code})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views, rule_views, views
+from . import device_views, import_views, rule_views, views
 
 app_name = "devices"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
     path("import/", import_views.import_page, name="import"),
     path("export.<str:fmt>", import_views.export, name="export"),
+    path("new/", device_views.device_form, name="new"),
     path("<str:code>/", views.device_detail, name="detail"),
+    path("<str:code>/edit/", device_views.device_form, name="edit"),
     path("<str:code>/<str:action>/", views.device_action, name="action"),
 ]
