@@ -290,6 +290,92 @@ async def _loops(
     return {"done": len(done), "elapsed": time.perf_counter() - started, "latencies": done, "errors": errors}
 
 
+def _rss_mb(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    found[pid] = int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return found
+
+
+async def _soak(port: int, pgid: int, world: World, payloads: list[bytes], rate: float, seconds: float) -> dict:
+    """Mixed traffic at a fixed rate: of every 10 requests 3 list events, 2 read one, 2 report, 1 asks the intake
+    suggestion, 1 reads the Open311 feed, 1 locates a point; every process's memory sampled each 10 s."""
+    codes: list[str] = []
+    lon, lat = json.loads(payloads[0])["lon"], json.loads(payloads[0])["lat"]
+    suggest = json.dumps({"text": "小区门口垃圾桶满了没人清", "lon": lon, "lat": lat}, ensure_ascii=False).encode()
+    mix: list[tuple[str, str, bytes]] = [
+        ("GET", "/api/events?page=1", b""),
+        ("POST", "/api/events", b""),
+        ("GET", "/api/events/{code}", b""),
+        ("GET", "/api/events?page=2", b""),
+        ("POST", "/api/intake/suggest", suggest),
+        ("GET", "/api/events?status=reported", b""),
+        ("GET", "/open311/v2/requests.json", b""),
+        ("POST", "/api/events", b""),
+        ("GET", f"/api/geo/locate?lon={lon}&lat={lat}", b""),
+        ("GET", "/api/events/{code}", b""),
+    ]
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(64):
+        pool.put_nowait(Connection(port))
+    latencies: list[float] = []
+    errors: list[str] = []
+    reports = iter(payloads)
+    samples: list[dict[int, float]] = [_rss_mb(_group(pgid))]
+
+    async def one(method: str, path: str, body: bytes, due: float) -> None:
+        if path == "/api/events" and method == "POST":
+            body = next(reports)
+        if "{code}" in path:
+            if not codes:
+                return
+            path = path.replace("{code}", codes[len(latencies) % len(codes)])
+        conn = await pool.get()
+        try:
+            status, data = await conn.request(method, path, world.token, body)
+        finally:
+            pool.put_nowait(conn)
+        latencies.append(time.perf_counter() - due)
+        if status >= 400:
+            errors.append(f"{method} {path} {status} {data[:120]!r}")
+        elif method == "POST" and path == "/api/events":
+            codes.append(json.loads(data)["code"])
+
+    tasks = []
+    started = time.perf_counter()
+    next_sample = started + 10
+    for n in range(int(rate * seconds)):
+        due = started + n / rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        if time.perf_counter() >= next_sample:
+            samples.append(_rss_mb(_group(pgid)))
+            next_sample += 10
+        method, path, body = mix[n % len(mix)]
+        tasks.append(asyncio.create_task(one(method, path, body, due)))
+    await asyncio.gather(*tasks)
+    samples.append(_rss_mb(_group(pgid)))
+    return {
+        "done": len(latencies),
+        "elapsed": time.perf_counter() - started,
+        "latencies": latencies,
+        "errors": errors,
+        "samples": samples,
+    }
+
+
+def _memory_note(samples: list[dict[int, float]]) -> str:
+    """Per process that lived through the soak: RSS at the start -> at the end (MB)."""
+    first, last = samples[0], samples[-1]
+    kept = sorted(pid for pid in first if pid in last)
+    return ", ".join(f"{first[pid]:.0f}->{last[pid]:.0f}" for pid in kept)
+
+
 def _desk_tokens(world: World) -> dict[str, str]:
     from shequ.access.models import ApiToken
 
@@ -327,11 +413,12 @@ def run(
     seed: int,
     var_dir: Path,
     say,
+    soak_seconds: float = 0,
 ) -> tuple[list[Figure], list[str]]:
     if backend != "postgres":
         return [], ["the production server runs on PostgreSQL only"]
     desk_tokens = _desk_tokens(world)
-    payloads = _payloads(world, int(max(rate, 1000) * seconds * 3) + 100, seed)
+    payloads = _payloads(world, int(max(rate, 1000) * seconds * 3 + rate * soak_seconds) + 100, seed)
     figures = []
     server = f"serve_production: {web_workers} gunicorn processes x {threads} threads, 1 task worker"
     with production_server(var_dir, web_workers=web_workers, threads=threads) as (port, pgid):
@@ -356,4 +443,12 @@ def run(
             loops = asyncio.run(_loops(port, world, desk_tokens, rest, clients, seconds))
         name = f"report + accept + dispatch, {clients} clients"
         figures.append(_figure(name, loops, server + "; 3 requests each", baseline, cpu, unit="loops/s"))
+        if soak_seconds:
+            rest = rest[loops["done"] :]
+            say(f"server: soak, mixed traffic at {rate:g} requests/s for {soak_seconds:g} s")
+            with CpuMeter(pgid) as cpu:
+                soak = asyncio.run(_soak(port, pgid, world, rest, rate, soak_seconds))
+            note = f"{server}; mixed: lists, details, reports, suggestions, Open311, locate; latency from when due"
+            note += f"; RSS per process, MB, start->end: {_memory_note(soak['samples'])}"
+            figures.append(_figure(f"soak, mixed at {rate:g}/s for {soak_seconds:g} s", soak, note, baseline, cpu))
     return figures, []

@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=200.0, help="requests/s of the server benchmark's open loop")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn processes of the server benchmark")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn process of the server benchmark")
+    p.add_argument(
+        "--soak", type=float, help="seconds of mixed traffic after the server figures (default 120, quick 5; 0: none)"
+    )
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--pg-url", default=DEFAULT_PG_URL, help="a database the suite may drop and create")
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -77,6 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "people": (1_000_000, 2000),
         "queries": (300, 20),
         "recipients": (1_000_000, 300),
+        "soak": (120.0, 5.0),
     }
     for name, (full, quick) in defaults.items():
         if getattr(args, name) is None:
@@ -157,6 +161,7 @@ def worker(args: argparse.Namespace) -> int:
             seed=args.seed + 6,
             var_dir=args.var_dir,
             say=say,
+            soak_seconds=args.soak,
         )
         figures += server_figures
         skips += [f"{backend}: server benchmark skipped: {reason}" for reason in reasons]
