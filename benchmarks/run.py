@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the demo district's scale: full is ~3,000 grids and ~1M dwellings (default full, quick tiny)",
     )
     p.add_argument("--clients", type=int, default=16, help="concurrent connections of the server benchmark")
-    p.add_argument("--rate", type=float, default=200.0, help="requests/s of the server benchmark's open loop")
+    p.add_argument("--rate", type=float, help="requests/s of the server benchmark's open loop (default 200, quick 20)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn processes of the server benchmark")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn process of the server benchmark")
     p.add_argument(
@@ -81,6 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "queries": (300, 20),
         "recipients": (1_000_000, 300),
         "soak": (120.0, 5.0),
+        "rate": (200.0, 20.0),
     }
     for name, (full, quick) in defaults.items():
         if getattr(args, name) is None:
