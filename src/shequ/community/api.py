@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from shequ.core.errors import InvalidInput, NotFound
 from shequ.events.api import _body_doc, _read_body
@@ -20,7 +20,7 @@ from shequ.geo.models import Region, RegionLevel
 from shequ.registry.schemas import MAX_ID
 
 from . import activities, around, deliberation, market, queries, scopes, shop, timebank, volunteering, voting
-from .models import TRANSFER_KINDS, Activity, Ballot, Listing, Post, Redemption, Support, Vote
+from .models import TRANSFER_KINDS, Activity, Listing, Post, Redemption, Support, Vote
 from .schemas import (
     ActivityDetail,
     ActivityPage,
@@ -31,6 +31,7 @@ from .schemas import (
     CodeIn,
     DecisionOut,
     DelegateIn,
+    DelegationOut,
     FamilyIn,
     FitnessOut,
     HomeOut,
@@ -211,7 +212,7 @@ def statement(request: HttpRequest, filters: Query[MonthQuery]) -> dict:
 
 
 @router.post("/time/transfers", response={201: TransferOut}, summary="Move hours within your household")
-def family_transfer(request: HttpRequest, payload: FamilyIn) -> tuple[int, Any]:
+def family_transfer(request: HttpRequest, payload: FamilyIn) -> Status:
     person = scopes.person_for(request.user)
     if person is None:
         raise NotFound()
@@ -228,7 +229,7 @@ def family_transfer(request: HttpRequest, payload: FamilyIn) -> tuple[int, Any]:
     transfer = timebank.family_transfer(
         by=request.user, minutes=payload.minutes, key=_key(request, payload.key), **target
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.get("/shop", response=list[ItemOut], summary="What your points buy in your communities")
@@ -259,11 +260,11 @@ def _redemption(r: Redemption) -> dict:
 
 
 @router.post("/shop/{id}/redeem", response={201: RedemptionOut}, summary="Redeem an item (the code collects it)")
-def redeem(request: HttpRequest, payload: RedeemIn, id: int = PK) -> tuple[int, dict]:
+def redeem(request: HttpRequest, payload: RedeemIn, id: int = PK) -> Status:
     item = queries.shop_for_resident(request.user).filter(pk=id).first()
     if item is None:
         raise NotFound()
-    return 201, _redemption(shop.redeem(item, by=request.user, key=_key(request, payload.key)))
+    return Status(201, _redemption(shop.redeem(item, by=request.user, key=_key(request, payload.key))))
 
 
 def _own_redemptions(request: HttpRequest) -> Any:
@@ -335,12 +336,12 @@ def _proposal_detail(request: HttpRequest, p: Any) -> dict:
 
 
 @router.post("/proposals", response={201: ProposalDetail}, summary="Raise a proposal in one of your communities")
-def raise_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, dict]:
+def raise_proposal(request: HttpRequest, payload: ProposalIn) -> Status:
     community = Region.objects.filter(code=payload.community, level=RegionLevel.COMMUNITY).first()
     if community is None:
         raise InvalidInput(_("Unknown community."), code="unknown_community", field="community")
     p = deliberation.raise_proposal(by=request.user, community=community, title=payload.title, body=payload.body)
-    return 201, _proposal_detail(request, p)
+    return Status(201, _proposal_detail(request, p))
 
 
 @router.get("/proposals/{id}", response=ProposalDetail, summary="One proposal with its discussion")
@@ -355,10 +356,10 @@ def support(request: HttpRequest, id: int = PK) -> dict:
 
 
 @router.post("/proposals/{id}/posts", response={201: ProposalDetail}, summary="Post in a proposal's discussion")
-def post(request: HttpRequest, payload: PostIn, id: int = PK) -> tuple[int, dict]:
+def post(request: HttpRequest, payload: PostIn, id: int = PK) -> Status:
     p = queries.get_proposal_for_resident(request.user, id)
     deliberation.post(p, by=request.user, body=payload.body)
-    return 201, _proposal_detail(request, p)
+    return Status(201, _proposal_detail(request, p))
 
 
 @router.post("/posts/{id}/report", response=ProposalDetail, summary="Report a post to the moderators")
@@ -412,15 +413,17 @@ def get_vote(request: HttpRequest, id: int = PK) -> dict:
 
 
 @router.post("/votes/{id}/ballots", response={201: BallotOut}, summary="Cast a ballot (one per roll entry)")
-def cast(request: HttpRequest, payload: BallotIn, id: int = PK) -> tuple[int, Ballot]:
+def cast(request: HttpRequest, payload: BallotIn, id: int = PK) -> Status:
     vote = queries.get_vote_for_resident(request.user, id)
     entry = voting.entry_of(vote, payload.entry)
     ballot = voting.cast(vote, by=request.user, entry=entry, choice=payload.choice)
-    return 201, ballot
+    return Status(201, {"id": ballot.pk, "entry": ballot.entry_id, "choice": ballot.choice, "cast_at": ballot.cast_at})
 
 
-@router.post("/votes/{id}/delegations", response={201: dict}, summary="Delegate a ballot to a household member")
-def delegate(request: HttpRequest, payload: DelegateIn, id: int = PK) -> tuple[int, dict]:
+@router.post(
+    "/votes/{id}/delegations", response={201: DelegationOut}, summary="Delegate a ballot to a household member"
+)
+def delegate(request: HttpRequest, payload: DelegateIn, id: int = PK) -> Status:
     vote = queries.get_vote_for_resident(request.user, id)
     entry = voting.entry_of(vote, payload.entry)
     person = scopes.person_for(request.user)
@@ -428,7 +431,7 @@ def delegate(request: HttpRequest, payload: DelegateIn, id: int = PK) -> tuple[i
     if to is None:
         raise InvalidInput(_("Choose a member of your household."), code="not_family", field="delegate")
     d = voting.delegate(vote, by=request.user, entry=entry, to=to)
-    return 201, {"id": d.pk, "entry": d.entry_id}
+    return Status(201, {"id": d.pk, "entry": d.entry_id, "delegate": d.delegate_id})
 
 
 def _decision(d: Any) -> dict:
@@ -500,7 +503,7 @@ def list_listings(request: HttpRequest, filters: Query[ListingQuery]) -> dict:
     summary="List an item (JSON, or multipart with photos)",
     openapi_extra=_body_doc(ListingIn),
 )
-def create_listing(request: HttpRequest) -> tuple[int, dict]:
+def create_listing(request: HttpRequest) -> Status:
     data, photos = _read_body(request, ListingIn)
     community = Region.objects.filter(code=data.community, level=RegionLevel.COMMUNITY).first()
     if community is None:
@@ -516,7 +519,7 @@ def create_listing(request: HttpRequest) -> tuple[int, dict]:
         show_phone=data.show_phone,
         photos=photos,
     )
-    return 201, _listing_detail(request, listing)
+    return Status(201, _listing_detail(request, listing))
 
 
 @router.get("/listings/{id}", response=ListingDetail, summary="One listing")
