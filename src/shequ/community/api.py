@@ -562,7 +562,9 @@ def getting_around(request: HttpRequest) -> list[dict]:
         if building.pk in seen:
             continue
         seen.add(building.pk)
-        home = around.Home(building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE])
+        home = around.Home(
+            building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE], user=request.user
+        )
         panels = {p.key: p.data for p in around.panels(home)}
         out.append({"address": building.address, "stops": panels.pop("transit", {}).get("stops", []), "panels": panels})
     return out

@@ -308,6 +308,8 @@ def getting_around(request: HttpRequest) -> HttpResponse:
             if building.pk in seen:
                 continue
             seen.add(building.pk)
-            home = around.Home(building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE])
+            home = around.Home(
+                building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE], user=request.user
+            )
             homes.append({"home": home, "panels": around.panels(home)})
     return render(request, "community/portal/around.html", {"homes": homes})
