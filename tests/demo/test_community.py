@@ -66,3 +66,17 @@ def test_the_demo_resident_sees_hours_points_a_vote_and_the_nearest_stops(demo_d
     assert Stop.objects.count() == 24
     assert homes and homes[0]["stops"] and homes[0]["stops"][0]["lines"]
     assert homes[0]["stops"][0]["name"] in page
+
+
+def test_a_demo_resident_account_may_still_cast_a_ballot_in_the_vote_in_progress(demo_db):
+    from shequ.community import scopes, voting
+
+    with clock.frozen(NOW):
+        votes = list(Vote.objects.filter(state="open"))
+        can = [
+            u.username
+            for u in User.objects.filter(username__startswith="jumin")
+            for v in votes
+            if voting.castable(v, scopes.person_for(u))
+        ]
+    assert can

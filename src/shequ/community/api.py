@@ -551,20 +551,9 @@ def act_on_listing(request: HttpRequest, action: ListingAction, payload: Listing
 
 @router.get("/around", response=list[HomeOut], summary="Bus stops and lines near each of your homes")
 def getting_around(request: HttpRequest) -> list[dict]:
-    from shequ.registry.queries import current_residences
-
-    person = scopes.person_for(request.user)
-    out, seen = [], set()
-    if person is None:
-        return out
-    for residence in current_residences().filter(person=person).select_related("dwelling__building__grid"):
-        building = residence.dwelling.building
-        if building.pk in seen:
-            continue
-        seen.add(building.pk)
-        home = around.Home(
-            building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE], user=request.user
-        )
+    out = []
+    for home in around.homes(request.user):
         panels = {p.key: p.data for p in around.panels(home)}
-        out.append({"address": building.address, "stops": panels.pop("transit", {}).get("stops", []), "panels": panels})
+        stops = panels.pop("transit", {}).get("stops", [])
+        out.append({"address": home.building.address, "stops": stops, "panels": panels})
     return out

@@ -60,6 +60,24 @@ def unregister(key: str) -> None:
     _PROVIDERS.pop(key, None)
 
 
+def homes(user: User) -> list[Home]:
+    """The buildings of the resident's current homes (each once), with their community and who asks."""
+    from shequ.registry.queries import current_residences
+
+    from . import scopes
+
+    person = scopes.person_for(user)
+    if person is None:
+        return []
+    out: dict[int, Home] = {}
+    for residence in current_residences().filter(person=person).select_related("dwelling__building__grid"):
+        building = residence.dwelling.building
+        if building.pk not in out:
+            code = building.grid.code[: scopes.COMMUNITY_CODE]
+            out[building.pk] = Home(building=building, community_code=code, user=user)
+    return list(out.values())
+
+
 def panels(home: Home) -> list[Panel]:
     out = []
     for provider in _PROVIDERS.values():

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from shequ.access.models import Role, User
 from shequ.community import activities, deliberation, gtfs, market, points, shop, volunteering, voting
-from shequ.community.models import Matter, Skill, Trigger, Volunteer
+from shequ.community.models import Matter, Skill, Trigger, Volunteer, Vote
 from shequ.core import clock
 from shequ.core.errors import DomainError
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
@@ -135,8 +135,8 @@ class _Community:
         return sorted(set(rows))
 
     def _account(self, person: Person) -> User:
-        if person.account_id:
-            return person.account  # type: ignore[return-value]
+        if person.account is not None:
+            return person.account
         n = len(self.accounts) + 1
         account = User.objects.create(
             username=f"zhiyuan{self.index}{n:02d}", password=self.password, role=Role.RESIDENT, name=person.name
@@ -148,9 +148,8 @@ class _Community:
 
     def build(self, summary: CommunitySummary) -> None:
         ids = self._settled()
-        demo_people = list(
-            Person.objects.filter(pk__in=ids, account__isnull=False).select_related("account").order_by("pk")[:3]
-        )
+        linked = list(Person.objects.filter(pk__in=ids, account__isnull=False).select_related("account").order_by("pk"))
+        demo_people = linked[:3]
         others = [pk for pk in ids if pk not in {p.pk for p in demo_people}]
         chosen = self.rng.sample(others, min(VOLUNTEERS, len(others)))
         people = demo_people + list(Person.objects.filter(pk__in=chosen).select_related("account").order_by("pk"))
@@ -166,7 +165,7 @@ class _Community:
         summary.activities += len(PAST) + self._upcoming(people)
         self._fitness(people)
         self._shop(people)
-        summary.proposals += self._deliberation(people)
+        summary.proposals += self._deliberation(people, linked)
         summary.listings += self._market(people)
 
     def _volunteers(self, people: list[Person]) -> list[Volunteer]:
@@ -211,16 +210,16 @@ class _Community:
             joined = people[: max(4, len(people) - self.rng.randrange(1, 4))]
             with clock.frozen(start - timedelta(days=5)):
                 for person in joined:
-                    activities.sign_up(activity, by=person.account)
+                    activities.sign_up(activity, by=self._account(person))
             session = activity.sessions.get()
             for person in joined:
                 if self.rng.random() < 0.15:
                     continue  # signed up, did not come
                 with clock.frozen(start - timedelta(minutes=self.rng.randrange(0, 10))):
-                    activities.scan(session.code, by=person.account)
+                    activities.scan(session.code, by=self._account(person))
                 leave = end - timedelta(minutes=self.rng.choice([0, 0, 0, 20, 45]))
                 with clock.frozen(leave + timedelta(minutes=self.rng.randrange(0, 5))):
-                    activities.scan(session.code, by=person.account)
+                    activities.scan(session.code, by=self._account(person))
                 came += 1
         return came
 
@@ -234,7 +233,7 @@ class _Community:
                 made += 1
                 for person in self.rng.sample(people, min(len(people), self.rng.randrange(3, 8))):
                     try:
-                        activities.sign_up(activity, by=person.account)
+                        activities.sign_up(activity, by=self._account(person))
                     except DomainError:  # full
                         break
         return made
@@ -245,49 +244,51 @@ class _Community:
             for name in ("社区体育公园健身点", "滨河步道健身点")
         ]
         for person in people[: max(3, len(people) // 2)]:
-            for days_ago in sorted(self.rng.sample(range(1, 28), self.rng.randrange(2, 9))):
+            for days_ago in sorted(self.rng.sample(range(1, 28), self.rng.randrange(2, 6))):
                 with clock.frozen(self._day(-days_ago, 7)):
-                    activities.fitness_check_in(self.rng.choice(spots).code, by=person.account)
+                    activities.fitness_check_in(self.rng.choice(spots).code, by=self._account(person))
 
     def _shop(self, people: list[Person]) -> None:
         items = [shop.add_item(by=self.desk, community=self.community, name=n, points=p, stock=s) for n, p, s in SHOP]
         with clock.frozen(self.now - timedelta(days=3)):
-            for person in people[:4]:
-                item = items[0] if person.pk % 2 else items[2]
+            for k, person in enumerate(people[:4]):
+                item = items[2] if k % 2 else items[0]
                 try:
-                    redemption = shop.redeem(item, by=person.account, key=f"demo-{item.pk}")
+                    redemption = shop.redeem(item, by=self._account(person), key=f"demo-{k}")
                 except DomainError:  # not enough points
                     continue
-                if person.pk % 3 == 0:
+                if k == 0:
                     shop.confirm(redemption, by=self.desk)
 
     # --- deliberation ---------------------------------------------------------------------------------------
 
-    def _vote_building(self, people: list[Person]) -> Building | None:
-        """The building of the first demo resident's home when they own it, else the one with the most owners."""
+    def _vote_building(self, linked: list[Person]) -> tuple[Building | None, Person | None]:
+        """The home of the first demo resident account that owns one here (their ballot is left for them to cast),
+        else the building with the most owners."""
         owned = current_residences().filter(
             dwelling__building__grid__code__startswith=self.community.code, role="owner"
         )
-        mine = owned.filter(person=people[0]).select_related("dwelling__building").first()
-        if mine is not None:
-            return mine.dwelling.building
+        mine = owned.filter(person__in=linked).select_related("dwelling__building", "person").order_by("person_id")
+        first = mine.first()
+        if first is not None:
+            return first.dwelling.building, first.person
         top = owned.values("dwelling__building").annotate(n=Count("pk")).order_by("-n", "dwelling__building").first()
-        return Building.objects.get(pk=top["dwelling__building"]) if top else None
+        return (Building.objects.get(pk=top["dwelling__building"]) if top else None), None
 
-    def _deliberation(self, people: list[Person]) -> int:
+    def _deliberation(self, people: list[Person], linked: list[Person]) -> int:
         raiser = people[1]
         with clock.frozen(self.now - timedelta(days=6)):
             p1 = deliberation.raise_proposal(
-                by=raiser.account,
+                by=self._account(raiser),
                 community=self.community,
                 title="在小区增设电动自行车集中充电棚",
                 body="楼道里充电有火灾隐患，建议在小区空地建集中充电棚，按次收费。",
             )
-            deliberation.post(p1, by=people[2].account, body="支持，楼道里常常堆着电动车。")
+            deliberation.post(p1, by=self._account(people[2]), body="支持，楼道里常常堆着电动车。")
             deliberation.post(p1, by=self.desk, body="社区已联系物业了解场地，欢迎大家继续提意见。")
             for person in people[2:7]:
-                deliberation.support(p1, by=person.account)
-        building = self._vote_building(people)
+                deliberation.support(p1, by=self._account(person))
+        building, keep = self._vote_building(linked)
         if building is not None:
             dwellings = list(Dwelling.objects.filter(building=building, area__isnull=True).order_by("pk"))
             for dwelling in dwellings:
@@ -313,10 +314,10 @@ class _Community:
                 )
             with clock.frozen(self.now - timedelta(days=2)):
                 vote = voting.open_vote(vote, by=self.desk)
-            self._ballots(vote, keep=people[0])
+            self._ballots(vote, keep=keep)
         with clock.frozen(self.now - timedelta(days=30)):
             p3 = deliberation.raise_proposal(
-                by=people[3].account,
+                by=self._account(people[3]),
                 community=self.community,
                 title="修复中心花园的路灯",
                 body="中心花园有三盏路灯不亮，晚上散步不安全。",
@@ -333,13 +334,13 @@ class _Community:
             deliberation.follow_up(decision, by=self.desk, note="已报修，供电所排期下周施工。", state="doing")
         return 3 if building is not None else 2
 
-    def _ballots(self, vote, keep: Person) -> None:  # type: ignore[no-untyped-def]
-        """About half of the roll has voted, online, each by an owner (given an account for it)."""
+    def _ballots(self, vote: Vote, keep: Person | None) -> None:
+        """About half of the roll has voted, online, each by an owner (given an account for it); not ``keep``'s."""
         entries = list(vote.roll.prefetch_related("voters").order_by("pk"))
         with clock.frozen(self.now - timedelta(days=1)):
             for entry in entries:
-                voters = [p for p in entry.voters.all() if p.pk != keep.pk]
-                if not voters or keep in entry.voters.all() or self.rng.random() < 0.5:
+                voters = list(entry.voters.all())
+                if not voters or (keep is not None and keep in voters) or self.rng.random() < 0.5:
                     continue
                 owner = voters[0]
                 account = self._account(owner)
@@ -350,7 +351,7 @@ class _Community:
         for k, (title, kind, price, swap_for, text) in enumerate(LISTINGS):
             with clock.frozen(self.now - timedelta(days=1 + 3 * k)):
                 market.create(
-                    by=people[(k + 4) % len(people)].account,
+                    by=self._account(people[(k + 4) % len(people)]),
                     community=self.community,
                     title=title,
                     kind=kind,
