@@ -22,6 +22,7 @@ from shequ.community.models import (
     ListingEntry,
     Matter,
     Post,
+    Proposal,
     Redemption,
     ShopItem,
     Trigger,
@@ -319,6 +320,8 @@ def test_proposals_support_posts_and_reports(world, home, settings):
     refused(call(far.account, "get", f"/proposals/{pk}"), 404, "not_found")
     refused(call(far.account, "post", f"/proposals/{pk}/support"), 404, "not_found")
     assert [p["id"] for p in call(world.resident, "get", "/proposals").json()] == [pk]
+    actions = list(Proposal.objects.get(pk=pk).timeline.values_list("action", flat=True))
+    assert actions == ["raise", "support", "support", "agenda", "post", "hold_post"]
     assert call(far.account, "get", "/proposals").json() == []
 
 

@@ -47,6 +47,8 @@ def test_the_portal_and_the_api_show_the_gate_counts_of_the_home_community(world
         [("粤B10001", "in"), ("粤B10002", "in"), ("粤B10003", "in"), ("粤B10001", "out")]
     ):
         plate(client, gate, key, number, direction, now - timedelta(seconds=10 - i))
+    park.refresh_from_db()
+    assert (park.occupied, park.free) == (2, 3)
     client.force_login(world.resident)
     page = client.get("/portal/community/around/").content.decode()
     assert 'data-panel="parking"' in page and "一网格地面停车场" in page
