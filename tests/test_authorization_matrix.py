@@ -630,6 +630,56 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/devices": R("users"),  # a list of what the user may see (empty for most)
     "GET /api/devices/car-parks": R("users"),  # parking guidance: free spaces are no secret
     "GET /api/devices/{code}": R("record_api", code="device.code"),
+    # community: a resident's community life (docs/community.md). Lists and "me" answer any account with what is
+    # theirs (staff: nothing); an object answers its community's residents (and, like the portal pages, an activity
+    # its organisers, a proposal or vote the property company); shop items and redemptions are not planted: a
+    # made-up id is a 404 for everyone (tests/community/test_api.py: who sees which). Writes only out of scope.
+    "GET /api/community/me": R("users"),
+    "GET /api/community/activities": R("users"),
+    "GET /api/community/activities/{id}": R("organisers", id="community.activity.pk"),
+    **{
+        f"POST /api/community/activities/{{id}}/{action}": Rule(
+            "nobody", obj={"id": "community.activity.pk"}, scope="own", post=True
+        )
+        for action in ("signup", "cancel")
+    },
+    "POST /api/community/checkin": Rule("nobody", post=True),
+    "POST /api/community/fitness/checkin": Rule("nobody", post=True),
+    "GET /api/community/statement": R("users"),
+    "POST /api/community/time/transfers": Rule("nobody", post=True),
+    "GET /api/community/shop": R("users"),
+    "POST /api/community/shop/{id}/redeem": Rule("nobody", fixed={"id": "999999"}, scope="opaque", post=True),
+    "GET /api/community/redemptions": R("users"),
+    "POST /api/community/redemptions/{id}/cancel": Rule("nobody", fixed={"id": "999999"}, scope="opaque", post=True),
+    "GET /api/community/proposals": R("users"),
+    "POST /api/community/proposals": Rule("nobody", post=True),
+    "GET /api/community/proposals/{id}": R("parties", id="community.proposal.pk"),
+    **{
+        f"POST /api/community/proposals/{{id}}/{action}": Rule(
+            "nobody", obj={"id": "community.proposal.pk"}, scope="own", post=True
+        )
+        for action in ("support", "posts")
+    },
+    "POST /api/community/posts/{id}/report": Rule("nobody", obj={"id": "community.post.pk"}, scope="own", post=True),
+    "GET /api/community/votes/{id}": R("parties", id="community.vote.pk"),
+    **{
+        f"POST /api/community/votes/{{id}}/{what}": Rule(
+            "nobody", obj={"id": "community.vote.pk"}, scope="own", post=True
+        )
+        for what in ("ballots", "delegations")
+    },
+    "GET /api/community/decisions": R("users"),
+    "POST /api/community/decisions/{id}/watch": Rule(
+        "nobody", obj={"id": "community.decision.pk"}, scope="own", post=True
+    ),
+    "GET /api/community/listings": R("users"),
+    "POST /api/community/listings": Rule("nobody", post=True),
+    "GET /api/community/listings/{id}": R("residents", "own", id="community.listing.pk"),
+    "POST /api/community/listings/{id}/{action}": Rule(
+        "nobody", obj={"id": "community.listing.pk"}, fixed={"action": "reserve"}, scope="own", post=True
+    ),
+    "GET /api/community/around": R("users"),
+    # end of community
 }
 
 # What a role that may not open a page gets instead (besides 404): a login redirect, the portal or audit trail

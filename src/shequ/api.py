@@ -94,6 +94,7 @@ def _http_error(request: HttpRequest, exc: NinjaHttpError) -> HttpResponse:
 
 def _mount() -> None:
     from shequ.assessment.api import router as assessment_router
+    from shequ.community.api import router as community_router
     from shequ.devices.api import router as devices_router
     from shequ.events.api import router as events_router
     from shequ.geo.api import router as geo_router
@@ -110,6 +111,7 @@ def _mount() -> None:
     api.add_router("/assessment/", assessment_router)
     api.add_router("/devices", devices_router)
     api.add_router("/services/", services_router)
+    api.add_router("/community/", community_router)
 
 
 _mount()

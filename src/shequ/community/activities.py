@@ -260,6 +260,8 @@ def sign_up(activity: Activity, *, by: User) -> SignUp:
 def cancel_sign_up(activity: Activity, *, by: User) -> SignUp:
     person = _resident(by)
     activity = _lock(activity)
+    if is_over(activity):
+        raise InvalidTransition(_("This activity is over."), code="over")
     signup = SignUp.objects.filter(activity=activity, person=person, state=SignUp.State.SIGNED).first()
     if signup is None:
         raise InvalidTransition(_("You have not signed up."), code="not_signed")

@@ -2,8 +2,9 @@
 modules and render; reads go through ``queries`` (out of scope is a 404). Postings take an idempotency key in
 the body (or the ``Idempotency-Key`` header): a retried request posts once.
 
-Listings are created with ``application/json`` or ``multipart/form-data`` (the same fields, photos as repeated
-``photos`` files), like events.
+Deliberation (proposals, votes, decisions) is in ``api_deliberation``, mounted into this router; what both share is
+in ``api_common``. Listings are created with ``application/json`` or ``multipart/form-data`` (the same fields,
+photos as repeated ``photos`` files), like events.
 """
 
 from __future__ import annotations
@@ -12,25 +13,22 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Query, Router, Status
 
 from shequ.core.errors import InvalidInput, NotFound
 from shequ.events.api import _body_doc, _read_body
 from shequ.geo.models import Region, RegionLevel
-from shequ.registry.schemas import MAX_ID
 
-from . import activities, around, deliberation, market, queries, scopes, shop, timebank, volunteering, voting
-from .models import TRANSFER_KINDS, Activity, Ballot, Listing, Post, Redemption, Support, Vote
+from . import activities, around, market, queries, scopes, shop, timebank, volunteering
+from .api_common import PK, idempotency_key, paged, region_ref
+from .api_deliberation import router as deliberation_router
+from .models import TRANSFER_KINDS, Activity, Listing, Redemption
 from .schemas import (
     ActivityDetail,
     ActivityPage,
     ActivityQuery,
-    BallotIn,
-    BallotOut,
     CheckinOut,
     CodeIn,
-    DecisionOut,
-    DelegateIn,
     FamilyIn,
     FitnessOut,
     HomeOut,
@@ -44,42 +42,13 @@ from .schemas import (
     MeOut,
     MonthQuery,
     PageQuery,
-    PostIn,
-    ProposalDetail,
-    ProposalIn,
-    ProposalRow,
-    ReasonIn,
     RedeemIn,
     RedemptionOut,
     StatementsOut,
     TransferOut,
-    VoteOut,
-    WatchIn,
 )
 
 router = Router(tags=["community"])
-PK = Path(..., ge=1, le=MAX_ID)
-PAGE = 20
-
-
-def _ref(region: Region) -> dict:
-    return {"code": region.code, "name": region.name}
-
-
-def _key(request: HttpRequest, key: str) -> str:
-    key = key or request.headers.get("Idempotency-Key", "")[:64]
-    if not key:
-        raise InvalidInput(_("Send an idempotency key (key, or the Idempotency-Key header)."), code="key_required")
-    return key
-
-
-def _page(qs: Any, page: int) -> tuple[int, list]:
-    count = qs.count()
-    return count, list(qs[(page - 1) * PAGE : page * PAGE])
-
-
-def _sqm(hundredths: int) -> str:
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
 # --- me, activities, check-in ---------------------------------------------------------------------------------
@@ -91,7 +60,7 @@ def me(request: HttpRequest) -> dict:
     volunteer = volunteering.active_volunteer(person)
     return {
         "linked": person is not None,
-        "communities": [_ref(c) for c in scopes.home_communities(request.user)],
+        "communities": [region_ref(c) for c in scopes.home_communities(request.user)],
         "balances": queries.balances(person),
         "volunteer": volunteer is not None,
         "skills": [s.name for s in volunteer.skills.all()] if volunteer else [],
@@ -106,7 +75,7 @@ def _activity_row(a: Activity) -> dict:
         "kind_label": str(a.get_kind_display()),
         "title": a.title,
         "place": a.place,
-        "community": _ref(a.community),
+        "community": region_ref(a.community),
         "next_start": getattr(a, "next_start", None),
         "capacity": a.capacity,
         "state": a.state,
@@ -116,7 +85,7 @@ def _activity_row(a: Activity) -> dict:
 @router.get("/activities", response=ActivityPage, summary="Activities of your communities, soonest first")
 def list_activities(request: HttpRequest, filters: Query[ActivityQuery]) -> dict:
     qs = queries.activities_for_resident(request.user, kind=filters.kind).select_related("community")
-    count, items = _page(qs, filters.page)
+    count, items = paged(qs, filters.page)
     return {"count": count, "page": filters.page, "items": [_activity_row(a) for a in items]}
 
 
@@ -211,7 +180,7 @@ def statement(request: HttpRequest, filters: Query[MonthQuery]) -> dict:
 
 
 @router.post("/time/transfers", response={201: TransferOut}, summary="Move hours within your household")
-def family_transfer(request: HttpRequest, payload: FamilyIn) -> tuple[int, Any]:
+def family_transfer(request: HttpRequest, payload: FamilyIn) -> Status:
     person = scopes.person_for(request.user)
     if person is None:
         raise NotFound()
@@ -226,14 +195,14 @@ def family_transfer(request: HttpRequest, payload: FamilyIn) -> tuple[int, Any]:
     if not target or None in target.values():
         raise InvalidInput(_("Choose a member or account of your household."), code="not_family", field="to")
     transfer = timebank.family_transfer(
-        by=request.user, minutes=payload.minutes, key=_key(request, payload.key), **target
+        by=request.user, minutes=payload.minutes, key=idempotency_key(request, payload.key), **target
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.get("/shop", response=list[ItemOut], summary="What your points buy in your communities")
 def list_shop(request: HttpRequest, filters: Query[PageQuery]) -> list[dict]:
-    _count, items = _page(queries.shop_for_resident(request.user), filters.page)
+    _count, items = paged(queries.shop_for_resident(request.user), filters.page)
     return [
         {
             "id": i.pk,
@@ -259,11 +228,11 @@ def _redemption(r: Redemption) -> dict:
 
 
 @router.post("/shop/{id}/redeem", response={201: RedemptionOut}, summary="Redeem an item (the code collects it)")
-def redeem(request: HttpRequest, payload: RedeemIn, id: int = PK) -> tuple[int, dict]:
+def redeem(request: HttpRequest, payload: RedeemIn, id: int = PK) -> Status:
     item = queries.shop_for_resident(request.user).filter(pk=id).first()
     if item is None:
         raise NotFound()
-    return 201, _redemption(shop.redeem(item, by=request.user, key=_key(request, payload.key)))
+    return Status(201, _redemption(shop.redeem(item, by=request.user, key=idempotency_key(request, payload.key))))
 
 
 def _own_redemptions(request: HttpRequest) -> Any:
@@ -273,7 +242,7 @@ def _own_redemptions(request: HttpRequest) -> Any:
 
 @router.get("/redemptions", response=list[RedemptionOut], summary="Your redemptions")
 def list_redemptions(request: HttpRequest, filters: Query[PageQuery]) -> list[dict]:
-    _count, items = _page(_own_redemptions(request), filters.page)
+    _count, items = paged(_own_redemptions(request), filters.page)
     return [_redemption(r) for r in items]
 
 
@@ -283,177 +252,6 @@ def cancel_redemption(request: HttpRequest, id: int = PK) -> dict:
     if redemption is None:
         raise NotFound()
     return _redemption(shop.cancel(redemption, by=request.user))
-
-
-# --- deliberation ---------------------------------------------------------------------------------------------
-
-
-def _proposal_row(p: Any) -> dict:
-    return {
-        "id": p.pk,
-        "title": p.title,
-        "state": p.state,
-        "state_label": str(p.get_state_display()),
-        "raised_as": p.raised_as,
-        "community": _ref(p.community),
-        "support_count": p.support_count,
-        "support_needed": p.support_needed,
-        "created_at": p.created_at,
-    }
-
-
-@router.get("/proposals", response=list[ProposalRow], summary="Proposals of your communities, newest first")
-def list_proposals(request: HttpRequest, filters: Query[PageQuery]) -> list[dict]:
-    qs = queries.proposals_for_resident(request.user).order_by("-created_at", "-pk")
-    return [_proposal_row(p) for p in _page(qs, filters.page)[1]]
-
-
-def _proposal_detail(request: HttpRequest, p: Any) -> dict:
-    person = scopes.person_for(request.user)
-    posts = []
-    for post in p.posts.select_related("author").order_by("created_at", "pk"):
-        own = post.author_id == request.user.pk
-        author = getattr(post.author, "person", None)
-        posts.append(
-            {
-                "id": post.pk,
-                "author": queries.neighbour_name(author) if author else str(post.get_voice_display()),
-                "voice": post.voice,
-                "body": post.body if post.state == Post.State.VISIBLE or own else None,
-                "state": post.state,
-                "created_at": post.created_at,
-            }
-        )
-    return {
-        **_proposal_row(p),
-        "body": p.body,
-        "supported": person is not None and Support.objects.filter(proposal=p, person=person).exists(),
-        "posts": posts,
-        "votes": list(p.votes.exclude(state=Vote.State.DRAFT).values_list("pk", flat=True)),
-        "decisions": list(p.decisions.values_list("pk", flat=True)),
-    }
-
-
-@router.post("/proposals", response={201: ProposalDetail}, summary="Raise a proposal in one of your communities")
-def raise_proposal(request: HttpRequest, payload: ProposalIn) -> tuple[int, dict]:
-    community = Region.objects.filter(code=payload.community, level=RegionLevel.COMMUNITY).first()
-    if community is None:
-        raise InvalidInput(_("Unknown community."), code="unknown_community", field="community")
-    p = deliberation.raise_proposal(by=request.user, community=community, title=payload.title, body=payload.body)
-    return 201, _proposal_detail(request, p)
-
-
-@router.get("/proposals/{id}", response=ProposalDetail, summary="One proposal with its discussion")
-def get_proposal(request: HttpRequest, id: int = PK) -> dict:
-    return _proposal_detail(request, queries.get_proposal_for_resident(request.user, id))
-
-
-@router.post("/proposals/{id}/support", response=ProposalDetail, summary="Support a proposal (once)")
-def support(request: HttpRequest, id: int = PK) -> dict:
-    p = deliberation.support(queries.get_proposal_for_resident(request.user, id), by=request.user)
-    return _proposal_detail(request, p)
-
-
-@router.post("/proposals/{id}/posts", response={201: ProposalDetail}, summary="Post in a proposal's discussion")
-def post(request: HttpRequest, payload: PostIn, id: int = PK) -> tuple[int, dict]:
-    p = queries.get_proposal_for_resident(request.user, id)
-    deliberation.post(p, by=request.user, body=payload.body)
-    return 201, _proposal_detail(request, p)
-
-
-@router.post("/posts/{id}/report", response=ProposalDetail, summary="Report a post to the moderators")
-def report_post(request: HttpRequest, payload: ReasonIn, id: int = PK) -> dict:
-    message = Post.objects.filter(pk=id, proposal__in=queries.proposals_for_resident(request.user)).first()
-    if message is None or (message.state != Post.State.VISIBLE and message.author_id != request.user.pk):
-        raise NotFound()
-    deliberation.report_post(message, by=request.user, reason=payload.reason)
-    return _proposal_detail(request, message.proposal)
-
-
-def _vote(request: HttpRequest, vote: Vote) -> dict:
-    person = scopes.person_for(request.user)
-    result = None
-    if vote.state == Vote.State.CLOSED:
-        result = {
-            **{
-                f"{name}_area_m2": _sqm(getattr(vote, f"{name}_weight"))
-                for name in ("total", "part", "yes", "no", "abstain")
-            },
-            **{f"{name}_heads": getattr(vote, f"{name}_heads") for name in ("total", "part", "yes", "no", "abstain")},
-            "quorum": vote.quorum,
-            "passed": vote.passed,
-        }
-    return {
-        "id": vote.pk,
-        "proposal": vote.proposal_id,
-        "kind": vote.kind,
-        "matter": vote.matter,
-        "major": vote.major,
-        "question": vote.question,
-        "state": vote.state,
-        "opens_at": vote.opens_at,
-        "closes_at": vote.closes_at,
-        "castable": [
-            {
-                "entry": e.pk,
-                "dwelling": str(e.dwelling) if e.dwelling else None,
-                "area_m2": _sqm(e.weight) if e.dwelling else None,
-                "delegated_to_you": d is not None,
-            }
-            for e, d in voting.castable(vote, person)
-        ],
-        "result": result,
-    }
-
-
-@router.get("/votes/{id}", response=VoteOut, summary="A vote: the ballots you may cast, or its published result")
-def get_vote(request: HttpRequest, id: int = PK) -> dict:
-    return _vote(request, queries.get_vote_for_resident(request.user, id))
-
-
-@router.post("/votes/{id}/ballots", response={201: BallotOut}, summary="Cast a ballot (one per roll entry)")
-def cast(request: HttpRequest, payload: BallotIn, id: int = PK) -> tuple[int, Ballot]:
-    vote = queries.get_vote_for_resident(request.user, id)
-    entry = voting.entry_of(vote, payload.entry)
-    ballot = voting.cast(vote, by=request.user, entry=entry, choice=payload.choice)
-    return 201, ballot
-
-
-@router.post("/votes/{id}/delegations", response={201: dict}, summary="Delegate a ballot to a household member")
-def delegate(request: HttpRequest, payload: DelegateIn, id: int = PK) -> tuple[int, dict]:
-    vote = queries.get_vote_for_resident(request.user, id)
-    entry = voting.entry_of(vote, payload.entry)
-    person = scopes.person_for(request.user)
-    to = next((p for p in timebank.family_of(person) if p.pk == payload.delegate), None) if person else None
-    if to is None:
-        raise InvalidInput(_("Choose a member of your household."), code="not_family", field="delegate")
-    d = voting.delegate(vote, by=request.user, entry=entry, to=to)
-    return 201, {"id": d.pk, "entry": d.entry_id}
-
-
-def _decision(d: Any) -> dict:
-    return {
-        "id": d.pk,
-        "proposal": d.proposal_id,
-        "text": d.text,
-        "state": d.state,
-        "due": d.due.isoformat() if d.due else None,
-        "watched": bool(getattr(d, "watched", False)),
-        "follow_ups": [{"at": f.at, "state": f.state, "note": f.note} for f in d.follow_ups.all()],
-    }
-
-
-@router.get("/decisions", response=list[DecisionOut], summary="Decisions of your communities and their follow-up")
-def list_decisions(request: HttpRequest, filters: Query[PageQuery]) -> list[dict]:
-    qs = queries.decisions_for_resident(request.user).order_by("-created_at", "-pk")
-    return [_decision(d) for d in _page(qs, filters.page)[1]]
-
-
-@router.post("/decisions/{id}/watch", response=DecisionOut, summary="Follow a decision until it is done (or stop)")
-def watch(request: HttpRequest, payload: WatchIn, id: int = PK) -> dict:
-    decision = queries.get_decision_for_resident(request.user, id)
-    deliberation.watch(decision, by=request.user, on=payload.on)
-    return _decision(queries.get_decision_for_resident(request.user, id))
 
 
 # --- the flea market ------------------------------------------------------------------------------------------
@@ -466,7 +264,7 @@ def _listing_row(listing: Listing) -> dict:
         "kind": listing.kind,
         "price": listing.price,
         "state": listing.state,
-        "community": _ref(listing.community),
+        "community": region_ref(listing.community),
         "photos": [f"/portal/community/market/photos/{p.pk}/" for p in listing.photos.all()],
         "created_at": listing.created_at,
         "expires_at": listing.expires_at,
@@ -490,7 +288,7 @@ def _listing_detail(request: HttpRequest, listing: Listing) -> dict:
 @router.get("/listings", response=ListingPage, summary="The flea market of your communities")
 def list_listings(request: HttpRequest, filters: Query[ListingQuery]) -> dict:
     qs = queries.listings_for_resident(request.user, q=filters.q, kind=filters.kind).select_related("community")
-    count, items = _page(qs, filters.page)
+    count, items = paged(qs, filters.page)
     return {"count": count, "page": filters.page, "items": [_listing_row(x) for x in items]}
 
 
@@ -500,7 +298,7 @@ def list_listings(request: HttpRequest, filters: Query[ListingQuery]) -> dict:
     summary="List an item (JSON, or multipart with photos)",
     openapi_extra=_body_doc(ListingIn),
 )
-def create_listing(request: HttpRequest) -> tuple[int, dict]:
+def create_listing(request: HttpRequest) -> Status:
     data, photos = _read_body(request, ListingIn)
     community = Region.objects.filter(code=data.community, level=RegionLevel.COMMUNITY).first()
     if community is None:
@@ -516,7 +314,7 @@ def create_listing(request: HttpRequest) -> tuple[int, dict]:
         show_phone=data.show_phone,
         photos=photos,
     )
-    return 201, _listing_detail(request, listing)
+    return Status(201, _listing_detail(request, listing))
 
 
 @router.get("/listings/{id}", response=ListingDetail, summary="One listing")
@@ -548,18 +346,12 @@ def act_on_listing(request: HttpRequest, action: ListingAction, payload: Listing
 
 @router.get("/around", response=list[HomeOut], summary="Bus stops and lines near each of your homes")
 def getting_around(request: HttpRequest) -> list[dict]:
-    from shequ.registry.queries import current_residences
-
-    person = scopes.person_for(request.user)
-    out, seen = [], set()
-    if person is None:
-        return out
-    for residence in current_residences().filter(person=person).select_related("dwelling__building__grid"):
-        building = residence.dwelling.building
-        if building.pk in seen:
-            continue
-        seen.add(building.pk)
-        home = around.Home(building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE])
+    out = []
+    for home in around.homes(request.user):
         panels = {p.key: p.data for p in around.panels(home)}
-        out.append({"address": building.address, "stops": panels.pop("transit", {}).get("stops", []), "panels": panels})
+        stops = panels.pop("transit", {}).get("stops", [])
+        out.append({"address": home.building.address, "stops": stops, "panels": panels})
     return out
+
+
+router.add_router("", deliberation_router)

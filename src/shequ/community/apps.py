@@ -8,7 +8,11 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community life")
 
     def ready(self) -> None:
-        # The "getting around" panels this app brings itself (others, such as parking, register theirs).
+        # The "getting around" panels this app brings itself (other apps may register theirs).
+        from django.apps import apps
+
         from . import around
 
         around.register("transit", around.transit_panel)
+        if apps.is_installed("shequ.devices"):
+            around.register("parking", around.parking_panel)

@@ -114,6 +114,7 @@ def support(proposal: Proposal, *, by: User) -> Proposal:
         raise InvalidTransition(_("You already support this proposal."), code="already_supported") from e
     Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
     proposal.refresh_from_db(fields=["support_count"])
+    _log(proposal, "support", by)
     if proposal.state == Proposal.State.RAISED and proposal.support_count >= proposal.support_needed:
         _to_agenda(proposal, None, _("enough support"))
     points.joined_deliberation(person=person, proposal=proposal)
@@ -157,6 +158,7 @@ def post(proposal: Proposal, *, by: User, body: str) -> Post:
     body = texts.required(body, field="body", limit=2000, message=_("Write your message."))
     texts.refuse_phone(body, field="body")
     message = Post.objects.create(proposal=proposal, author=by, voice=voice, body=body)
+    _log(proposal, "post", by, f"#{message.pk}")
     person = scopes.person_for(by)
     if voice == RaisedAs.RESIDENT and person is not None:
         points.joined_deliberation(person=person, proposal=proposal)
@@ -179,6 +181,7 @@ def report_post(message: Post, *, by: User, reason: str) -> Post:
     if message.state == Post.State.VISIBLE and message.reports >= settings.SHEQU_MODERATION_HOLD_REPORTS:
         message.state = Post.State.HELD
     message.save(update_fields=["reports", "state"])
+    _log(message.proposal, "hold_post" if message.state == Post.State.HELD else "report_post", by, f"#{message.pk}")
     return message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils import timezone
@@ -15,6 +16,9 @@ from shequ.access.scopes import clearance
 from shequ.registry.models import Tag, TagTarget
 
 from . import scopes
+
+if TYPE_CHECKING:
+    from .activities import ActivityInput
 from .models import (
     ActivityKind,
     Availability,
@@ -92,6 +96,23 @@ class ActivityForm(forms.Form):
         step = timedelta(days=7) if data["sessions"] > 1 else timedelta(0)
         length = timedelta(minutes=data["minutes"])
         return [(data["starts_at"] + i * step, data["starts_at"] + i * step + length) for i in range(data["sessions"])]
+
+    def activity_input(self) -> ActivityInput:
+        """What the staff and the team leaders' forms both hand to ``activities.create``."""
+        from .activities import ActivityInput
+
+        data = self.cleaned_data
+        return ActivityInput(
+            community=data["community"],
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            place=data["place"],
+            capacity=data["capacity"],
+            skills=list(data["skills"]),
+            team=data["team"],
+            sessions=self.session_times(),
+        )
 
 
 class PublishForm(forms.Form):

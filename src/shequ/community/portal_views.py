@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core import clock
-from shequ.registry.queries import current_residences
 
 from . import activities, around, queries, scopes, volunteering
 from .forms import ActivityForm, AttendanceForm, VolunteerForm, communities_for_resident
@@ -111,24 +110,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     team_qs = type(teams[0]).objects.filter(pk__in=[t.pk for t in teams])
     form = ActivityForm(request.POST or None, communities=communities, teams=team_qs)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = on_form(
-            form,
-            lambda: activities.create(
-                by=request.user,
-                data=activities.ActivityInput(
-                    community=data["community"],
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    place=data["place"],
-                    capacity=data["capacity"],
-                    skills=list(data["skills"]),
-                    team=data["team"],
-                    sessions=form.session_times(),
-                ),
-            ),
-        )
+        done = on_form(form, lambda: activities.create(by=request.user, data=form.activity_input()))
         if done:
             messages.success(request, _("Saved as a draft: publish it when ready."))
             return redirect("community_portal:activity", pk=done.pk)
@@ -299,15 +281,5 @@ def fitness(request: HttpRequest, code: str) -> HttpResponse:
 @resident_required
 def getting_around(request: HttpRequest) -> HttpResponse:
     """Bus stops and lines near each of the resident's homes, and any other panels registered (parking)."""
-    person = scopes.person_for(request.user)
-    homes = []
-    if person is not None:
-        seen = set()
-        for residence in current_residences().filter(person=person).select_related("dwelling__building__grid"):
-            building = residence.dwelling.building
-            if building.pk in seen:
-                continue
-            seen.add(building.pk)
-            home = around.Home(building=building, community_code=building.grid.code[: scopes.COMMUNITY_CODE])
-            homes.append({"home": home, "panels": around.panels(home)})
+    homes = [{"home": home, "panels": around.panels(home)} for home in around.homes(request.user)]
     return render(request, "community/portal/around.html", {"homes": homes})

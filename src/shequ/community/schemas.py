@@ -253,6 +253,12 @@ class DelegateIn(Schema):
     delegate: int = Field(ge=1, le=MAX_ID, description="A member of your household (person id).")
 
 
+class DelegationOut(Schema):
+    id: int
+    entry: int
+    delegate: int = Field(description="The person who now casts the entry's ballot.")
+
+
 class FollowUpOut(Schema):
     at: datetime
     state: str

@@ -251,24 +251,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.filter(community__in=communities)
     form = ActivityForm(request.POST or None, communities=communities, teams=teams)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = on_form(
-            form,
-            lambda: activities.create(
-                by=request.user,
-                data=activities.ActivityInput(
-                    community=data["community"],
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    place=data["place"],
-                    capacity=data["capacity"],
-                    skills=list(data["skills"]),
-                    team=data["team"],
-                    sessions=form.session_times(),
-                ),
-            ),
-        )
+        done = on_form(form, lambda: activities.create(by=request.user, data=form.activity_input()))
         if done is not None:
             messages.success(request, _("Saved as a draft: publish it from its page."))
             return redirect("community:activity", pk=done.pk)

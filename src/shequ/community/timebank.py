@@ -93,7 +93,10 @@ def family_transfer(
         debit, credit = ledger.person_account(TIME, me), ledger.person_account(TIME, to_person)
     else:
         raise InvalidInput(_("Choose whom the hours go to."), code="recipient_required", field="to")
-    return ledger.post(TIME, debit=debit, credit=credit, amount=minutes, kind="family", key=f"family:{key}", by=by)
+    # The key is the member's own: a retry posts once, and two members' keys never collide.
+    return ledger.post(
+        TIME, debit=debit, credit=credit, amount=minutes, kind="family", key=f"family:{me.pk}:{key}", by=by
+    )
 
 
 @transaction.atomic

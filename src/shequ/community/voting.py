@@ -244,7 +244,7 @@ def revoke(delegation: Delegation, *, by: User) -> Delegation:
     return delegation
 
 
-def _cast(vote: Vote, entry: RollEntry, choice: str, person: Person, **extra: object) -> Ballot:
+def _cast(vote: Vote, entry: RollEntry, choice: str, person: Person, by: User, **extra: object) -> Ballot:
     if choice not in Choice.values:
         raise InvalidInput(_("Choose for, against or abstain."), code="bad_choice", field="choice")
     try:
@@ -252,6 +252,7 @@ def _cast(vote: Vote, entry: RollEntry, choice: str, person: Person, **extra: ob
             ballot = Ballot.objects.create(vote=vote, entry=entry, choice=choice, cast_by=person, **extra)
     except IntegrityError as e:
         raise InvalidTransition(_("This ballot has already been cast."), code="already_cast") from e
+    _log(vote.proposal, "ballot", by, f"{vote.pk}")  # which vote, never the choice
     points.joined_deliberation(person=person, proposal=vote.proposal)
     return ballot
 
@@ -267,7 +268,7 @@ def cast(vote: Vote, *, by: User, entry: RollEntry, choice: str) -> Ballot:
         if hasattr(entry, "ballot") and me is not None:
             raise InvalidTransition(_("This ballot has already been cast."), code="already_cast")
         raise PermissionDenied(_("You may not cast this ballot."), code="not_a_voter")
-    return _cast(vote, entry, choice, me, delegation=allowed[entry.pk])
+    return _cast(vote, entry, choice, me, by, delegation=allowed[entry.pk])
 
 
 @transaction.atomic
@@ -280,7 +281,9 @@ def record_paper(vote: Vote, *, by: User, entry: RollEntry, choice: str, cast_by
     signers = [delegation.delegate] if delegation else list(entry.voters.all())
     if cast_by not in signers:
         raise InvalidInput(_("The ballot must be signed by the owner or the delegate."), code="bad_signer")
-    ballot = _cast(vote, entry, choice, cast_by, delegation=delegation, channel=Ballot.Channel.PAPER, recorded_by=by)
+    ballot = _cast(
+        vote, entry, choice, cast_by, by, delegation=delegation, channel=Ballot.Channel.PAPER, recorded_by=by
+    )
     return ballot
 
 

@@ -26,6 +26,7 @@ from shequ.geo.models import Region
 from . import geography
 from .businesses import OrganisationsSummary, build_organizations
 from .cast import Cast
+from .community import build_community
 from .geography import GeographySummary
 from .ledgers import Ledger, write_ledgers
 from .organisation import OrganisationSummary, build_organisation
@@ -157,6 +158,7 @@ def load(
         phase("people", _("Settling people, households and their homes …"), residents)
         phase("organizations", _("Registering shops, firms and other organisations …"), organizations)
         phase("services", _("Opening resident services …"), lambda: build_services(seed=seed, now=now))
+        phase("community", _("Bringing community life …"), lambda: build_community(seed=seed, now=now))
         if ledgers is not None:
             phase("ledgers", _("Writing the sample ledgers …"), sample_ledgers)
     if people and count:
