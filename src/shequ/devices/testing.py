@@ -3,6 +3,7 @@ can be stopped and started again (a broker restart mid-stream) without touching 
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,9 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 CONFIG = """\
 listener {port} 127.0.0.1
 allow_anonymous true
+# Run as whoever started it: started as root, mosquitto would drop to its own user, which cannot write the
+# persistence file under a test's private temporary folder (a restart would then lose every session).
+user {user}
 persistence true
 persistence_location {folder}/
 autosave_interval 1
@@ -43,7 +47,7 @@ class Mosquitto:
         self.folder.chmod(0o777)
         self.port = port or free_port()
         self.config = self.folder / "mosquitto.conf"
-        self.config.write_text(CONFIG.format(port=self.port, folder=self.folder))
+        self.config.write_text(CONFIG.format(port=self.port, folder=self.folder, user=getpass.getuser()))
         self.process: subprocess.Popen | None = None
 
     @property
