@@ -22,7 +22,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench_env import REPO, World, grid_geometries, random_points
+import bench_http
+from bench_env import REPO, World
 from figures import Figure, compare
 
 HOST = "127.0.0.1"
@@ -179,23 +180,6 @@ class Connection:
             self.writer.close()
             self.writer = None
         return int(status_line.split()[1]), data
-
-
-def _payloads(world: World, count: int, seed: int) -> list[bytes]:
-    _codes, geoms = grid_geometries()
-    return [
-        json.dumps(
-            {
-                "description": f"市民来电反映：楼下路灯不亮（压测{seed}-{i}）",
-                "category": world.categories[i % len(world.categories)].code,
-                "lon": lon,
-                "lat": lat,
-                "source_ref": f"server-{seed}-{i}",
-            },
-            ensure_ascii=False,
-        ).encode()
-        for i, (lon, lat) in enumerate(random_points(geoms, count, seed=seed))
-    ]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -418,7 +402,7 @@ def run(
     if backend != "postgres":
         return [], ["the production server runs on PostgreSQL only"]
     desk_tokens = _desk_tokens(world)
-    payloads = _payloads(world, int(max(rate, 1000) * seconds * 3 + rate * soak_seconds) + 100, seed)
+    payloads = bench_http._payloads(world, int(max(rate, 1000) * seconds * 3 + rate * soak_seconds) + 100, seed)
     figures = []
     server = f"serve_production: {web_workers} gunicorn processes x {threads} threads, 1 task worker"
     with production_server(var_dir, web_workers=web_workers, threads=threads) as (port, pgid):
