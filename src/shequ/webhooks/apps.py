@@ -9,12 +9,8 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         # The events app calls its listeners for every timeline row; it never imports webhooks.
-        from shequ.core import scheduler
         from shequ.events import hooks
 
         from . import outbox
 
-        hooks.on_timeline(outbox.on_timeline)
-        # Retries after back-off and sends that an after-commit enqueue lost: every tick (idempotent).
-        if outbox.PERIODIC_TASK not in scheduler.PERIODIC_TASKS:
-            scheduler.PERIODIC_TASKS.append(outbox.PERIODIC_TASK)
+        hooks.on_timeline(outbox.on_timeline)  # the tick's retries: core/scheduler.py's PERIODIC_TASKS

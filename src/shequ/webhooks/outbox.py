@@ -27,7 +27,6 @@ from .models import Delivery, DeliveryStatus, Subscription
 
 log = logging.getLogger(__name__)
 
-PERIODIC_TASK = "shequ.webhooks.tasks.send_webhooks"
 VERSION_KEY = "shequ.webhooks.version"
 QUEUED_FLAG = "shequ.webhooks.queued"
 RECHECK_SECONDS = 1.0
