@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from shequ.events.catalog import load_catalog
 from shequ.geo.models import Building, Dwelling
@@ -14,6 +15,18 @@ from shequ.intake.classifier import SHIPPED
 from shequ.intake.corpus.generate import generate
 from shequ.intake.training import train
 from tests.world import World
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    """A test client signed in as ``user`` (the workbench and portal pages)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,6 @@ from tests.world import World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_the_portal_picker_offers_the_right_category_first(browser_page, live_server, catalog_world: World):
     page, w = browser_page, catalog_world
     page.set_viewport_size({"width": 390, "height": 844})

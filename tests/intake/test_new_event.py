@@ -6,26 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shequ.events.models import Category, Channel, Event, Status
 from tests.world import World
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
 
 FULL_BIN = "楼下垃圾桶满了溢出来，好几天没人收"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_category_list_puts_the_suggestions_first(catalog_world: World):

@@ -16,20 +16,11 @@ from shequ.events.models import Category, Channel, Event, Status
 from shequ.intake.models import Correction
 from tests.world import World
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
 
 FULL_BIN = "楼下垃圾桶满了溢出来，好几天没人收"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _report(w: World, text: str = FULL_BIN, *, by=None, dx: float = 0.0) -> Event:

@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shequ.core import clock, scheduler
@@ -16,12 +15,9 @@ from shequ.intake.corpus.generate import write_tsv
 from shequ.intake.models import ModelVersion, TrainingRun
 from tests.world import World
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -35,12 +31,6 @@ def small_files(small_corpus, tmp_path, monkeypatch):
     versions.forget()
     yield
     versions.forget()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_page_is_the_district_levels_and_missing_to_others(world: World):
