@@ -27,6 +27,8 @@ PERIODIC_TASKS = [
     "shequ.devices.tasks.delete_expired_personal_data",
     # intake: trains once a week (a no-op on the other ticks), activates only a version not worse than the active one
     "shequ.intake.tasks.weekly_training",
+    # registry: imports whose process died are ended as failed (they kept nothing)
+    "shequ.registry.tasks.sweep_imports",
     # webhooks: retries after back-off, and sends that an after-commit enqueue lost (idempotent)
     "shequ.webhooks.tasks.send_webhooks",
 ]

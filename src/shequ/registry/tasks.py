@@ -25,6 +25,7 @@ from shequ.access.models import User
 from shequ.core.errors import DomainError
 
 from .importing import import_table
+from .importing.batches import close_abandoned
 from .importing.uploads import load_upload
 from .models import LedgerSource
 
@@ -77,7 +78,11 @@ def inline_rows() -> int:
 def run_import(
     job_id: str, *, source_id: int, user_id: int | None, sha256: str, file_name: str, dry_run: bool
 ) -> int | None:
-    """Import a stored upload with the source's saved mapping, reporting progress to the job. Returns the batch."""
+    """Import a stored upload with the source's saved mapping, reporting progress to the job. Returns the batch.
+
+    Run again after its worker died (serve_production queues it again), it first ends that attempt's batch as
+    failed (it kept nothing), then imports the file anew: the rows are written once, by one applied batch."""
+    close_abandoned()
     job = get_job(job_id) or Job(id=job_id, user=user_id, dry_run=dry_run)
     job.status = "running"
     _save(job)
@@ -138,3 +143,9 @@ def start_import(
     else:
         transaction.on_commit(lambda: run_import.enqueue(job.id, **kwargs))
     return job
+
+
+@task()
+def sweep_imports() -> int:
+    """Periodic: end the batches of imports whose process died (``close_abandoned``)."""
+    return close_abandoned()

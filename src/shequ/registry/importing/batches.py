@@ -1,6 +1,11 @@
 """One import batch, whatever the record type: map the columns, check and write chunk by chunk in one transaction,
 roll everything back on the first rejected row (still checking the rest so every fault is listed), keep the outcome.
 
+A batch is ``running`` from the start, outside the import's transaction, so the list shows it. If the process dies
+mid-way (a worker killed) the transaction rolls back but that row stays: ``close_abandoned`` ends it as failed. On
+PostgreSQL a running import holds a session advisory lock on its batch (taken before the row is visible, given
+up when the batch is finished or the connection ends), so a batch whose lock is free is abandoned at once.
+
 Each record type brings its own ``Run`` (``people._Run``, ``organizations._Run``): how a chunk of rows is checked and
 matched, and how its records are saved.
 """
@@ -9,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from shequ.access.models import User
 from shequ.core import clock
@@ -90,37 +97,42 @@ def run_batch(
             source, headers if headers is not None else list(rows[0].cells) if rows else [], mapping
         )
         save_mapping(source, columns)
-        batch = ImportBatch.objects.create(
-            source=source, file_name=file_name, sha256=sha256, by=by, total=len(rows), started_at=clock.now()
-        )
-        report = ImportReport(batch=batch, total=len(rows), unmapped=columns.unmapped)
-        if sha256:
-            earlier = ImportBatch.objects.filter(source=source, sha256=sha256, status=ImportStatus.APPLIED)
-            report.same_file_as = earlier.exclude(pk=batch.pk).order_by("-started_at", "-id").first()
-        run = start_run(report, columns, lock=not dry_run)
-        origin = actions.Source(SourceKind.IMPORT, str(batch.pk))
+        with transaction.atomic():  # the lock is held before any other process can see the running batch
+            batch = ImportBatch.objects.create(
+                source=source, file_name=file_name, sha256=sha256, by=by, total=len(rows), started_at=clock.now()
+            )
+            _hold(batch.pk)
         try:
-            with transaction.atomic():
-                if progress:
-                    progress(0, len(rows))
-                for start in range(0, len(rows), CHUNK):
-                    new, changed = run.chunk(rows[start : start + CHUNK])
-                    if not dry_run and report.ok:
-                        run.save(new, changed, by=by, source=origin)
+            report = ImportReport(batch=batch, total=len(rows), unmapped=columns.unmapped)
+            if sha256:
+                earlier = ImportBatch.objects.filter(source=source, sha256=sha256, status=ImportStatus.APPLIED)
+                report.same_file_as = earlier.exclude(pk=batch.pk).order_by("-started_at", "-id").first()
+            run = start_run(report, columns, lock=not dry_run)
+            origin = actions.Source(SourceKind.IMPORT, str(batch.pk))
+            try:
+                with transaction.atomic():
                     if progress:
-                        progress(min(start + CHUNK, len(rows)), len(rows))
-                if dry_run or not report.ok:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        except Exception:
-            _finish(batch, report, ImportStatus.FAILED)
-            raise
-        status = ImportStatus.DRY_RUN if dry_run else ImportStatus.APPLIED if report.ok else ImportStatus.FAILED
-        _finish(batch, report, status)
-        finish = getattr(run, "finish", None)
-        if finish is not None:
-            finish(batch, status)
+                        progress(0, len(rows))
+                    for start in range(0, len(rows), CHUNK):
+                        new, changed = run.chunk(rows[start : start + CHUNK])
+                        if not dry_run and report.ok:
+                            run.save(new, changed, by=by, source=origin)
+                        if progress:
+                            progress(min(start + CHUNK, len(rows)), len(rows))
+                    if dry_run or not report.ok:
+                        raise _Rollback
+            except _Rollback:
+                pass
+            except Exception:
+                _finish(batch, report, ImportStatus.FAILED)
+                raise
+            status = ImportStatus.DRY_RUN if dry_run else ImportStatus.APPLIED if report.ok else ImportStatus.FAILED
+            _finish(batch, report, status)
+            finish = getattr(run, "finish", None)
+            if finish is not None:
+                finish(batch, status)
+        finally:
+            _let_go(batch.pk)
     return report
 
 
@@ -138,3 +150,62 @@ def _finish(batch: ImportBatch, report: ImportReport, status: str) -> None:
     batch.merged, batch.queued, batch.rejected = report.merged, report.queued, report.rejected
     batch.finished_at = clock.now()
     batch.save()
+
+
+# --- batches a dead process left running ------------------------------------------------------------------
+
+# The namespace (first key) of the advisory locks on import batches; the second key is the batch's id.
+_LOCK_SPACE = 0x53485149  # "SHQI"
+# Without advisory locks (SQLite: imports run in the web process) a batch running this long is taken for lost.
+LOST_AFTER = timedelta(hours=24)
+
+
+def _advisory() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _hold(pk: int) -> None:
+    if _advisory():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_SPACE, pk])
+
+
+def _let_go(pk: int) -> None:
+    if _advisory():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
+
+
+def _lost(pk: int) -> bool:
+    """No live import holds the batch: its lock is free (taken and given back at once to find out)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, pk])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
+    return True
+
+
+def close_abandoned() -> int:
+    """End as failed the batches left running by an import whose process died; returns how many.
+
+    Its transaction rolled back, so nothing of the file was kept: the counts stay zero and one rejection row says
+    why. The import's task, queued again, makes a new batch. Only ``running`` rows change: an import that ended
+    between the look and the update has already written its own outcome."""
+    now = clock.now()
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING)
+    if _advisory():
+        lost = [pk for pk in running.order_by("pk").values_list("pk", flat=True) if _lost(pk)]
+    else:
+        lost = list(running.filter(started_at__lt=now - LOST_AFTER).values_list("pk", flat=True))
+    closed = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("The import stopped before it ended (its process was stopped); nothing of the file was kept.")
+    for pk in lost:
+        with transaction.atomic():
+            if ImportBatch.objects.filter(pk=pk, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.FAILED, finished_at=now
+            ):
+                ImportRejection.objects.create(batch_id=pk, row=0, reason=reason, code="interrupted")
+                closed += 1
+    return closed
