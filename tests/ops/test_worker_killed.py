@@ -41,6 +41,7 @@ from shequ.events.tasks import sweep_deadlines
 from shequ.geo.models import Building, Dwelling
 from shequ.ops.management.commands.serve_production import requeue_orphans
 from shequ.registry import actions as registry
+from shequ.registry.importing.batches import close_abandoned
 from shequ.registry.importing.uploads import store_upload
 from shequ.registry.models import (
     Change,
@@ -152,11 +153,13 @@ def _someone_waits_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def _kill_mid_task(workers: Workers, task_id, worker_id: str) -> None:
+def _kill_mid_task(workers: Workers, task_id, worker_id: str, *, before_the_kill=None) -> None:
     """Start a worker, let it reach the held lock inside the task, SIGKILL it; the task is left RUNNING."""
     worker = workers.start(worker_id)
     _wait(lambda: _status(task_id) == "RUNNING", "the worker did not start the task")
     _wait(_someone_waits_on_a_lock, "the task did not reach the lock the test holds")
+    if before_the_kill is not None:
+        before_the_kill()
     workers.kill(worker)
 
 
@@ -318,7 +321,12 @@ def test_a_worker_killed_mid_import_ends_with_the_batch_applied_once(world, work
         )
         (task,) = DBTaskResult.objects.filter(task_path__endswith="run_import")
         assert task.args_kwargs["args"] == [job.id]
-        _kill_mid_task(workers, task.pk, "killed-3")
+
+        def a_live_import_is_not_abandoned() -> None:
+            assert close_abandoned() == 0  # its worker holds the batch's lock
+            assert ImportBatch.objects.get(source=source).status == ImportStatus.RUNNING
+
+        _kill_mid_task(workers, task.pk, "killed-3", before_the_kill=a_live_import_is_not_abandoned)
         lock.rollback()
     # Killed half-way: its batch is still marked running, and nothing of the file was kept (one transaction).
     (killed,) = ImportBatch.objects.filter(source=source)
