@@ -12,13 +12,14 @@ matched, and how its records are saved.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,8 @@ from ..models import ImportBatch, ImportRejection, ImportStatus, LedgerSource, S
 from .mapping import resolve_mapping, save_mapping
 from .reading import Row
 from .values import Fault
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1000
 Progress = Callable[[int, int], None]
@@ -172,8 +175,11 @@ def _hold(pk: int) -> None:
 
 def _let_go(pk: int) -> None:
     if _advisory():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
+        except DatabaseError:  # the connection is gone (and its lock with it): keep the import's own outcome
+            log.warning("import batch %s: its lock was not given back (the connection broke)", pk, exc_info=True)
 
 
 def _lost(pk: int) -> bool:
