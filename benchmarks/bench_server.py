@@ -36,12 +36,13 @@ def _free_port() -> int:
 
 
 def redis_url() -> str | None:
-    """The local Redis when it answers (production shares the cache there), else None."""
+    """The local Redis when it answers (production shares the cache there), else None. ``SHEQU_BENCH_REDIS_URL``
+    names another database (runs side by side on one Redis must not share one)."""
     try:
         with socket.create_connection((HOST, 6379), timeout=0.5) as s:
             s.sendall(b"PING\r\n")
             if s.recv(16).startswith(b"+PONG"):
-                return "redis://127.0.0.1:6379/14"
+                return os.environ.get("SHEQU_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     except OSError:
         pass
     return None

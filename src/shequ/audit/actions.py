@@ -121,7 +121,9 @@ def record(
         "purpose": _text(purpose),
         "detail": _plain(dict(detail or {})),
     }
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction (two round trips less while the head is locked): a
+    # failure here fails the caller's whole transaction, which is what it would do anyway.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         values["sequence"] = head.sequence + 1
         values["prev_hash"] = head.hash or GENESIS

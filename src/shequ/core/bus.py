@@ -1,8 +1,9 @@
 """Nudges between processes: "something changed, look again".
 
 Several web processes and task workers are one platform only if an edit made in one reaches the others' in-memory
-state at once: the live alert stream (``alerts.live``) and the point-in-grid index (``geo.index``). The database
-stays the source of truth; a nudge only says when to read it again, so a lost nudge costs a delay, never data.
+state at once: the live alert stream (``alerts.live``), the point-in-grid index (``geo.index``) and the rows a
+``Memo`` keeps (API tokens, the event catalogue: ``Memo.get``, ``changed``). The database stays the source of truth;
+a nudge only says when to read it again, so a lost nudge costs a delay, never data.
 
     publish(topic)              inside the writing transaction when there is one
     subscribe(topic, callback)  callback() in this process whenever any process publishes topic
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection, transaction
@@ -132,3 +135,59 @@ def _listen(params: dict) -> None:
             first = False
             _stop.wait(backoff)
             backoff = min(backoff * 2, 5.0)
+
+
+def listening() -> bool:
+    """True while this process's listening connection is up: a nudge published anywhere now reaches it."""
+    return _listening.is_set() and _listener_pid == os.getpid()
+
+
+class Memo:
+    """Rows that rarely change, kept per process under a key and dropped whenever one of ``topics`` is published.
+
+    Values are kept pickled and every ``get`` hands out a fresh copy: request threads may change what they get
+    (``grants.apply`` does) without changing it for the next request. An entry is trusted for ``ttl`` seconds while
+    the bus is listening (an edit's nudge drops it the moment the edit commits, in every process) and for
+    ``fallback_ttl`` seconds when it is not (SQLite, or the listening connection lost): either way an edit made
+    in one process is seen by the others within a second, and a lost nudge within ``ttl``.
+    """
+
+    def __init__(self, *topics: str, ttl: float = 60.0, fallback_ttl: float = 1.0) -> None:
+        self.topics, self.ttl, self.fallback_ttl = topics, ttl, fallback_ttl
+        self._entries: dict[object, tuple[float, bytes]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._subscribed_pid: int | None = None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def get(self, key: object, load: Callable[[], object]) -> object:
+        """The value under ``key``, from ``load()`` (a database read) when missing or too old."""
+        if self._subscribed_pid != os.getpid():
+            self._subscribed_pid = os.getpid()
+            self.clear()  # a forked child starts empty: its parent's entries were not watched here
+            for topic in self.topics:
+                subscribe(topic, self.clear)
+        now = time.monotonic()
+        found = self._entries.get(key)
+        if found is not None and now - found[0] < (self.ttl if listening() else self.fallback_ttl):
+            return pickle.loads(found[1])
+        generation = self._generation
+        value = load()
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            if generation == self._generation:  # not dropped while it was read: it may be stale, do not keep it
+                if len(self._entries) > 10_000:
+                    self._entries.clear()  # a bound, not a policy: keys are tokens and codes, a few hundred
+                self._entries[key] = (now, data)
+        return value
+
+
+def changed(topic: str) -> None:
+    """An edit of rows some ``Memo`` keeps: drop them here now (the writer's own next read), and everywhere once
+    the edit commits. For signal receivers."""
+    dispatch(topic)
+    publish(topic)

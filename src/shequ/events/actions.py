@@ -33,7 +33,7 @@ from shequ.geo import coords
 from shequ.geo.index import locate
 from shequ.geo.models import Region, RegionLevel
 
-from . import catalog, hooks
+from . import catalog, hooks, memo
 from .models import (
     Category,
     Channel,
@@ -107,11 +107,25 @@ def _require(text: str, message: str, *, field: str) -> str:
 
 
 def _next_code(at: datetime) -> str:
+    """The day's next event code, committed on its own before the report's transaction begins.
+
+    The upsert locks the day's counter row until its transaction ends: inside the report's transaction that lock was
+    held through every insert and the commit, so all reports of the platform queued on it (seven tenths of a loaded
+    server's waiting, issue #16). Taken here, it is held for one statement. The price is a number left unused when
+    the report then fails (a retry of a ``source_ref`` that raced already left one): codes are unique, not gapless,
+    and in the order they were taken (not always the order of the commits). Called inside a caller's transaction (a
+    test, a batch import) it joins that one.
+    """
     day = timezone.localtime(at).date()
     district = settings.SHEQU_DISTRICT_CODE
     # One atomic upsert on both SQLite (>= 3.35) and PostgreSQL: concurrent reports never share a number.
     table = EventSequence._meta.db_table
-    with connection.cursor() as cursor:
+    alone = not connection.in_atomic_block  # this transaction will be the counter's only
+    with transaction.atomic(), connection.cursor() as cursor:
+        if alone and connection.vendor == "postgresql":
+            # No wait for the disk here: the report's own commit comes later in the log and flushes this one with
+            # it, so a crash can lose the number only together with the event that would have used it.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             f"INSERT INTO {table} (district_code, day, last) VALUES (%s, %s, 1) "
             f"ON CONFLICT (district_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
@@ -165,7 +179,7 @@ def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Re
 
 
 def _check_leaf(category: Category | None) -> Category | None:
-    if category is not None and category.children.exists():
+    if category is not None and memo.is_group(category):
         raise InvalidInput(_("Choose a specific category, not a group."), code="category_not_leaf", field="category")
     return category
 
@@ -206,48 +220,52 @@ def report(
     checked = check_photos(photos)
     category = _check_leaf(category)
     place = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
-    level = level or (category.default_level if category else None) or Level.objects.order_by("rank").first()
+    level = level or (category.default_level if category else None) or memo.lowest_level()
     if level is None:
         raise InvalidInput(_("The catalog has no levels yet."), code="catalog_empty")
-    with transaction.atomic():
-        if source_ref:
-            existing = Event.objects.filter(channel=channel, source_ref=source_ref).first()
-            if existing:
-                return existing
-        now = clock.now()
-        event = Event(
-            code=_next_code(now),
-            channel=channel,
-            reporter=by,
-            description=description,
-            publish_description=publish_description,
-            reporter_name=reporter_name or (by.name if by else ""),
-            reporter_phone=reporter_phone or (by.phone if by else ""),
-            source_ref=source_ref,
-            address=address.strip()[:200],
-            lon=place.lon,
-            lat=place.lat,
-            grid_id=place.grid_id,
-            community_id=place.community_id,
-            street_id=place.street_id,
-            area_code=place.area_code,
-            category=category,
-            level=level,
-            status=Status.REPORTED,
-            desk_id=place.community_id,
-            reported_at=now,
-            updated_at=now,
-        )
-        try:
-            with transaction.atomic():  # a savepoint: two retries of one source_ref may race
-                event.save()
-        except IntegrityError:
-            if not source_ref:
-                raise
-            return Event.objects.get(channel=channel, source_ref=source_ref)
-        attach(event, checked, stage=Stage.REPORT, by=by)
-        # last: it locks the audit chain until the commit
-        _log(event, action="report", by=by, from_status="", note=note[:500])
+    if source_ref:  # before a number is taken: a retry must not use one up (a race is caught at the insert)
+        existing = Event.objects.filter(channel=channel, source_ref=source_ref).first()
+        if existing:
+            return existing
+    now = clock.now()
+    event = Event(
+        code=_next_code(now),
+        channel=channel,
+        reporter=by,
+        description=description,
+        publish_description=publish_description,
+        reporter_name=reporter_name or (by.name if by else ""),
+        reporter_phone=reporter_phone or (by.phone if by else ""),
+        source_ref=source_ref,
+        address=address.strip()[:200],
+        lon=place.lon,
+        lat=place.lat,
+        grid_id=place.grid_id,
+        community_id=place.community_id,
+        street_id=place.street_id,
+        area_code=place.area_code,
+        category=category,
+        level=level,
+        status=Status.REPORTED,
+        desk_id=place.community_id,
+        reported_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            event.save()  # first: two retries of one source_ref may race, and the loser stops here
+            attach(event, checked, stage=Stage.REPORT, by=by)
+            # last: it locks the audit chain until the commit
+            entry = _log(event, action="report", by=by, from_status="", note=note[:500])
+    except IntegrityError:
+        raced = Event.objects.filter(channel=channel, source_ref=source_ref).first() if source_ref else None
+        if raced is None:
+            raise
+        return raced
+    if not checked:
+        # What this transaction wrote is all of the new event's timeline, and it has no photos: the detail that
+        # answers the report need not read them back.
+        event.reported_rows = ([entry], [])  # type: ignore[attr-defined]  # (timeline, photos), for events.api
     return event
 
 

@@ -47,6 +47,7 @@ class _GridIndex:
         self._version: object = None
         self._checked_at = 0.0
         self._stale = True
+        self._built = False  # until the first read ends: a lookup meanwhile waits for it instead of finding nothing
 
     def invalidate(self) -> None:
         self._stale = True
@@ -62,9 +63,9 @@ class _GridIndex:
             version = cache.get(_VERSION_KEY, _UNKNOWN)
             if version is not _UNKNOWN and version != self._version:
                 self._stale = True
-        if self._stale:
+        if self._stale or not self._built:
             with self._lock:
-                if self._stale:
+                if self._stale or not self._built:
                     self._build()
         return self._tree
 
@@ -102,6 +103,7 @@ class _GridIndex:
         self._tree = shapely.STRtree(geoms) if geoms else None
         self._version = version
         self._checked_at = time.monotonic()
+        self._built = True
 
     def locate(self, lon: float, lat: float) -> Located | None:
         tree = self._current()
