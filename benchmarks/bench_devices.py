@@ -184,7 +184,7 @@ def run(args, site, broker) -> int:
     from django.utils import timezone
 
     from shequ.core import clock
-    from shequ.devices.listener import Broker, Listener
+    from shequ.devices.listener import Broker, Listener, tune_process
     from shequ.events.models import Event
 
     codes = site["codes"]
@@ -203,7 +203,9 @@ def run(args, site, broker) -> int:
     publish_all(broker.port, bare_prefix, [(c, b) for c, b in messages])
     bare_seconds = bare_receive(broker.port, bare_id, len(messages))
 
-    # 2. the listener, the same way (rules applied to every message; heartbeats match none, alarms below do)
+    # 2. the listener, the same way (rules applied to every message; heartbeats match none, alarms below do), in a
+    # process tuned as manage.py device_listener tunes its own
+    tune_process()
     prefix, client_id = "bench/listener/devices", "bench-listener"
     listener = Listener(Broker.from_url(broker.url), client_id=client_id, prefix=prefix)
     thread = listener.start_in_thread()

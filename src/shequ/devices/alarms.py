@@ -1,6 +1,6 @@
 """Rules -> cases: a message a rule matches becomes an alarm, and the alarm a case someone owns.
 
-    matches(rule, device, data)        the rule's condition on the message's fields
+    matches(rule, device_type, data)   the rule's condition on the message's fields
     raise_alarm(rule, device, ...)     fold into the open case | held back (quiet window, daily limit) | a new case:
                                        an event through events.actions.report (channel "device"), a care task
                                        (SHEQU_DEVICE_CARE_TASKS), or a notification; an emergency rule at a dwelling
@@ -62,8 +62,8 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def matches(rule: Rule, device: Device, data: dict[str, Any]) -> bool:
-    if rule.device_type and rule.device_type != device.type:
+def matches(rule: Rule, device_type: str, data: dict[str, Any]) -> bool:
+    if rule.device_type and rule.device_type != device_type:
         return False
     op = rule.operator
     if op == Operator.ANY:

@@ -144,7 +144,7 @@ class Parsed:
     data: dict[str, Any]
 
 
-def _time(value: Any) -> datetime:
+def _time(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise Refused("bad_field", _("“at” must be an ISO-8601 time."), field="at")
     try:
@@ -153,13 +153,14 @@ def _time(value: Any) -> datetime:
         raise Refused("bad_field", _("“at” must be an ISO-8601 time."), field="at") from None
     if at.tzinfo is None:
         raise Refused("bad_field", _("“at” needs a time zone offset (e.g. +08:00)."), field="at")
-    if at > clock.now() + FUTURE:
+    if at > now + FUTURE:
         raise Refused("bad_field", _("“at” lies in the future: check the device's clock."), field="at")
     return at
 
 
-def parse(body: bytes | str, device_type: str) -> Parsed:
-    """The message checked against its type's fields and the device's type; raises ``Refused``."""
+def parse(body: bytes | str, device_type: str, *, now: datetime | None = None) -> Parsed:
+    """The message checked against its type's fields and the device's type; raises ``Refused``. ``now``: the
+    batch's time (one clock reading for all its messages)."""
     if len(body) > MAX_BYTES:
         raise Refused("bad_json", _("The message is larger than %(n)s bytes.") % {"n": MAX_BYTES})
     try:
@@ -173,7 +174,7 @@ def parse(body: bytes | str, device_type: str) -> Parsed:
         raise Refused("bad_field", _("Unknown message type."), field="type")
     if kind != "heartbeat" and kind not in SENDS.get(device_type, set()):
         raise Refused("bad_field", _("This device does not send “%(type)s” messages.") % {"type": kind}, field="type")
-    at = _time(payload.pop("at", None))
+    at = _time(payload.pop("at", None), clock.now() if now is None else now)
     try:
         fields = TYPES[kind].model_validate(payload)
     except ValidationError as e:

@@ -7,7 +7,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from shequ.devices.listener import Broker, Listener
+from shequ.devices.listener import Broker, Listener, tune_process
 
 
 class Command(BaseCommand):
@@ -30,5 +30,6 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: listener.stop.set())
         self.stdout.write(f"device listener: {broker.host}:{broker.port} {options['prefix']}/+/messages")
+        tune_process()
         listener.run()
         self.stdout.write(f"device listener: stopped after {listener.processed} messages")
