@@ -115,3 +115,26 @@ def test_duplicates_shown_to_a_resident_carry_no_personal_data(catalog_world: Wo
     assert dup["summary"] == "垃圾满溢（待受理）"
     staff = post(client_for(w.community_staff), {"text": "楼下垃圾桶满了溢出来，好几天没人收", "lon": lon, "lat": lat})
     assert staff.json()["duplicates"][0]["summary"].startswith("张三")
+
+
+def test_an_address_repeated_in_two_grids_still_routes_when_both_grids_name_one_unit(catalog_world: World):
+    from shequ.access.models import Unit
+    from shequ.events.models import Category, Duty
+    from shequ.geo.models import Building
+    from shequ.intake import address
+
+    w = catalog_world
+    for grid in (w.g1, w.g2):
+        Building.objects.create(grid=grid, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    address.forget()
+    manhole = Category.objects.get(code="0902")
+    roads = Unit.objects.create(code="D-SZ", name="区市政所", region=w.district)
+    Duty.objects.create(category=manhole, region=w.district, unit=roads)
+    staff = client_for(w.community_staff)
+    body = post(staff, {"text": "路上井盖不见了", "address": "南天村1巷3号"}).json()
+    assert body["grid"] is None and len(body["candidates"]) == 2
+    assert body["unit"]["code"] == "D-SZ"  # the same unit at both grids: the unit is known, the grid is not
+    other = Unit.objects.create(code="C1-SZ", name="一社区养护组", region=w.g2.parent)
+    Duty.objects.create(category=manhole, region=w.g2, unit=other)
+    body = post(staff, {"text": "路上井盖不见了", "address": "南天村1巷3号"}).json()
+    assert body["grid"] is None and body["unit"] is None  # the grids' units differ: staff pick the building

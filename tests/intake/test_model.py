@@ -120,3 +120,26 @@ def test_sayings_are_split_and_train_only_ones_are_not_held_back_sayings_reworde
         assert len(says) == len(set(says)) == 20 and len(held) == 5
         for extra in TRAIN_ONLY.get(code, []):
             assert max(fuzz.ratio(extra, h) for h in held) < 60, (code, extra)
+
+
+def test_the_second_held_back_set_is_written_apart_from_all_training_material():
+    from rapidfuzz import fuzz, process
+
+    from shequ.intake.corpus.fresh import SAYINGS, generate_second
+    from shequ.intake.corpus.generate import catalog_words
+    from shequ.intake.corpus.sayings import TRAIN_ONLY
+    from shequ.intake.corpus.vocabulary import VOCABULARY, entries
+
+    assert set(SAYINGS) == set(VOCABULARY) and all(len(s) == 6 for s in SAYINGS.values())
+    training = [w for ws in catalog_words().values() for w in ws]
+    for code in VOCABULARY:
+        things, states, says = entries(code)
+        training += things + states + says + TRAIN_ONLY.get(code, [])
+    for code, says in SAYINGS.items():
+        for s in says:
+            best = process.extractOne(s, training, scorer=fuzz.ratio)
+            assert best[1] < 75, (code, s, best[0])  # no saying is a training saying reworded
+    second = generate_second(per_category=10)
+    assert len(second) == 650 and len({e.text for e in second}) == 650
+    trained = {e.text for e in generate(seed=15, part="train", per_category=40)}
+    assert not trained & {e.text for e in second}

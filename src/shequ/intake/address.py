@@ -48,6 +48,12 @@ class Resolved:
     grid: Region | None = None
     candidates: list[tuple[Building, float]] = field(default_factory=list)
 
+    def tied(self) -> list[Building]:
+        """The candidates as good as the best (an ambiguous address): any of them may be meant."""
+        if self.building is not None:
+            return [self.building]
+        return [b for b, s in self.candidates if self.score - s < AMBIGUOUS_WITHIN]
+
 
 @dataclass(frozen=True)
 class _Entry:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from shequ.access.models import User
+from shequ.access.models import Unit, User
 from shequ.core.errors import InvalidInput
 from shequ.events import catalog
 from shequ.events.models import Category, Level
 from shequ.geo import coords
 from shequ.geo.index import locate
-from shequ.geo.models import Region
+from shequ.geo.models import Building, Region
 
 from .classifier import classify
 
@@ -105,6 +105,18 @@ def rank_categories(text: str, k: int = 5) -> list[tuple[Category, float]]:
     return [(found[s.code], s.score) for s in ranked if s.code in found][:k]
 
 
+def _route(category: Category, grid: Region) -> Unit | None:
+    community = Region.objects.filter(code=grid.code[:12]).first()
+    return catalog.route(category, area_code=grid.code, desk=community) if community is not None else None
+
+
+def unit_for_any(category: Category, grids: list[Region]) -> Unit | None:
+    """The unit when the place is one of several grids (an address the base repeats): the one the
+    responsibility list names at all of them, or None when they differ (staff choose the building)."""
+    units = {_route(category, g) for g in {g.pk: g for g in grids}.values()}
+    return units.pop() if len(units) == 1 else None
+
+
 def suggest(
     *,
     text: str | None,
@@ -125,11 +137,13 @@ def suggest(
         level=_level_for(best, text, best_score),
     )
     grid: Region | None = None
+    tied: list[Building] = []  # the buildings an ambiguous address may mean
     if address:
         from .address import resolve
 
         found = resolve(address)
         grid = found.grid
+        tied = found.tied() if grid is None else []
         if found.building is not None:
             out.building = {
                 "id": found.building.pk,
@@ -149,9 +163,10 @@ def suggest(
             grid = Region.objects.filter(pk=located.grid_id).first()
     if grid is not None:
         out.grid = _ref(grid)
-        community = Region.objects.filter(code=grid.code[:12]).first()
-        if best is not None and community is not None:
-            out.unit = _ref(catalog.route(best, area_code=grid.code, desk=community))
+        if best is not None:
+            out.unit = _ref(_route(best, grid))
+    elif tied and best is not None:
+        out.unit = _ref(unit_for_any(best, [b.grid for b in tied]))
     if point is not None and best is not None:
         from .duplicates import find
 
