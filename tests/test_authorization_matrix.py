@@ -355,6 +355,8 @@ PAGES: dict[str, Rule] = {
     # assessment: figures of the asker's own scope (a unit's handlers: their unit); the area comes from the place
     "assessment/": Rule("staff", query={"area": "{grid.code}", "by": "grid"}),
     "assessment/events/": Rule("staff", query={"area": "{grid.code}", "measure": "reported"}),
+    # the care visits behind "visits made": care is for the area roles (services' visits_for), not a unit's handlers
+    "assessment/visits/": Rule("area_staff", query={"area": "{grid.code}"}),
     # (months, scores and schemes are not planted: the matrix checks that a made-up one is a 404 for everyone;
     # tests/assessment/test_scoring_pages.py checks who sees which)
     "assessment/months/": R("staff"),

@@ -1,5 +1,6 @@
 """In a real browser: the dashboard draws its charts (ECharts, served locally) and heat map, each chart's table
-opens; the command-centre board (1920x1080) shows a new event live through the stream, without a reload.
+opens; the command-centre board (1920x1080) shows a new event, a device gone offline and a new alarm live through
+the stream, without a reload.
 
 Screenshots go to test-artifacts/; with SHEQU_SCREENSHOTS=docs they are also written to docs/screenshots/ (the
 README's)."""
@@ -18,6 +19,8 @@ from playwright.sync_api import expect
 
 from shequ.alerts import live
 from shequ.assessment import rollups
+from shequ.devices.models import Alarm, Device, DeviceStatus, DeviceType, Outcome, OwnerKind
+from shequ.geo.models import Building
 from tests.browser import log_in, screenshot
 
 from .story import Story
@@ -47,6 +50,35 @@ def month_of_events(world) -> None:
     rollups.fold()
 
 
+def street_devices(world) -> list[Device]:
+    """Four devices of the first street (smoke detectors, a lift camera, a door magnet offline), one of the other."""
+    plan = [
+        (world.g1, DeviceType.SMOKE_DETECTOR, DeviceStatus.ACTIVE),
+        (world.g2, DeviceType.SMOKE_DETECTOR, DeviceStatus.ACTIVE),
+        (world.g4, DeviceType.LIFT_CAMERA, DeviceStatus.ACTIVE),
+        (world.g4, DeviceType.DOOR_MAGNET, DeviceStatus.OFFLINE),
+        (world.g3, DeviceType.EMERGENCY_BUTTON, DeviceStatus.OFFLINE),
+    ]
+    made = []
+    for n, (grid, kind, status) in enumerate(plan):
+        x, y = world.point_in(grid)
+        building = Building.objects.create(grid=grid, name=f"{n + 1}栋", address=f"幸福路{n + 1}栋", lon=x, lat=y)
+        made.append(
+            Device.objects.create(
+                code=f"B-{n}",
+                name=f"{DeviceType(kind).label}{n + 1}",
+                type=kind,
+                building=building,
+                grid=grid,
+                area_code=grid.code,
+                owner_kind=OwnerKind.COMMUNITY,
+                status=status,
+            )
+        )
+    Alarm.objects.create(device=made[3], outcome=Outcome.NOTIFIED, note="门磁离线前告警")
+    return made
+
+
 def test_the_dashboard_draws_every_chart_with_its_table(browser_page, live_server, world):
     month_of_events(world)
     page = browser_page
@@ -73,6 +105,7 @@ def test_the_wall_board_shows_a_new_event_live(browser_page, live_server, world,
     settings.SHEQU_ALERT_STREAM_POLL = 1
     settings.SHEQU_ALERT_STREAM_HEARTBEAT = 1
     month_of_events(world)
+    devices = street_devices(world)
     page = browser_page
     page.set_viewport_size({"width": 1920, "height": 1080})
     log_in(page, live_server.url, "s1dispatch")
@@ -86,6 +119,16 @@ def test_the_wall_board_shows_a_new_event_live(browser_page, live_server, world,
         expect(page.locator(f'[data-event="{fresh.event.code}"]')).to_be_visible(timeout=15_000)
         assert page.evaluate("window.stillTheSamePage") is True
         assert int(page.locator("[data-kpi=reported]").inner_text()) == int(before) + 1
+        # The devices panel: the street's devices by state and type (G3's are the other street's), live too.
+        expect(page.locator('[data-device-state="active"]')).to_have_text("3")
+        expect(page.locator('[data-device-state="offline"]')).to_have_text("1")
+        assert page.locator('[data-device-type="emergency_button"]').count() == 0
+        expect(page.locator("[data-device-types] tbody tr")).to_have_count(3)  # smoke, lift camera, door magnet
+        Device.objects.filter(pk=devices[0].pk).update(status=DeviceStatus.OFFLINE)
+        alarm = Alarm.objects.create(device=devices[0], outcome=Outcome.EVENT, note="烟雾浓度超限")
+        expect(page.locator('[data-device-state="offline"]')).to_have_text("2", timeout=15_000)
+        expect(page.locator(f'[data-alarm="{alarm.pk}"]')).to_be_visible()
+        assert page.evaluate("window.stillTheSamePage") is True
         keep(page, "assessment-wall-board")
     finally:
         page.close()

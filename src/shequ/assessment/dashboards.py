@@ -26,6 +26,7 @@ from shequ.core import clock
 from shequ.events.models import OPEN_STATUSES, Event
 from shequ.events.queries import events_for
 
+from . import board_devices
 from .figures import figures_for, labels, trend
 from .indicators import INDICATOR, THREE_RATES
 from .queries import Period, Scope, breakdown, top_spots
@@ -137,7 +138,7 @@ def _today() -> Period:
 
 
 def board(user: User, scope: Scope) -> dict:
-    """Today's figures, the newest events, the alerts in force and the open events on the map."""
+    """Today's figures, the newest events, the alerts in force, the open events on the map and the devices."""
     today = _today()
     found = figures_for(scope, today)
     month = figures_for(scope, Period.last_days(30))
@@ -183,7 +184,7 @@ def board(user: User, scope: Scope) -> dict:
             for lon, lat, overdue in open_events.filter(lon__isnull=False).values_list("lon", "lat", "overdue")[:2000]
         ],
         "alerts": [{"headline": a.headline, "severity": a.severity, "area": a.area_desc} for a in in_force],
-        "devices": None,  # the devices app does not exist yet: the board shows no devices panel
+        "devices": board_devices.panel(user, scope),
     }
 
 

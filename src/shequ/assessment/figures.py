@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shequ.access.models import Unit, User
@@ -19,7 +20,7 @@ from shequ.core.errors import InvalidInput
 from shequ.events.models import Category, Channel
 from shequ.geo.models import Region
 
-from .indicators import INDICATORS, Indicator, Kind
+from .indicators import INDICATORS, MEASURE, Indicator, Kind
 from .queries import Period, Scope, breakdown, totals
 
 DEFAULT_DAYS = 30
@@ -41,6 +42,12 @@ def behind_query(scope: Scope, period: Period, measure: str, *, by: str = "", ke
     return urlencode({k: v for k, v in params.items() if v != "" or k == "key"})
 
 
+def behind_url(query: str) -> str:
+    """The page listing what a figure counts: the events (or work facts), or the measure's own records (visits)."""
+    measure = MEASURE.get(parse_qs(query).get("measure", [""])[0])
+    return reverse(measure.records if measure and measure.records else "assessment:behind") + "?" + query
+
+
 @dataclass
 class Figure:
     """One indicator's value with its parts and where to check them."""
@@ -54,6 +61,14 @@ class Figure:
     formula: str
     numerator_query: str
     denominator_query: str | None
+
+    @property
+    def numerator_url(self) -> str:
+        return behind_url(self.numerator_query)
+
+    @property
+    def denominator_url(self) -> str | None:
+        return behind_url(self.denominator_query) if self.denominator_query is not None else None
 
     @property
     def shown(self) -> str:
@@ -102,10 +117,10 @@ class Figures:
 
 
 def indicators_for(scope: Scope) -> tuple[Indicator, ...]:
-    """A grid worker's own figures include their work; areas and units do not count people's work."""
-    if scope.person is not None:
-        return INDICATORS
-    return tuple(i for i in INDICATORS if not i.for_people or i.code == "self_found")
+    """A grid worker's own figures include all their work; an area shows the people's indicators marked
+    ``in_areas`` (summed over its grid workers); a unit those of them counted from events (no visits)."""
+    kind = "person" if scope.person is not None else "unit" if scope.unit is not None else "area"
+    return tuple(i for i in INDICATORS if i.shown_in(kind))
 
 
 def figures_for(scope: Scope, period: Period, *, by: str = "") -> Figures:

@@ -34,6 +34,7 @@ class Measure:
     rule: str  # how it is counted, in the words of the timeline (English: docs and code)
     basis: Basis = Basis.ROW
     events: bool = True  # counted from events (else from other work: collection, visits, spot checks)
+    records: str = ""  # the page listing the records behind it, when they are not events or work facts
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -106,7 +107,15 @@ MEASURES: tuple[Measure, ...] = (
         "1 per changed field (registry Change row, source collection) by the grid worker",
         events=False,
     ),
-    Measure("visits", _("Visits made"), "1 per care visit made (from the apps that record visits)", events=False),
+    Measure(
+        "visits",
+        _("Visits made"),
+        "1 per care visit a grid worker recorded (services' `CareVisit`), for that worker, in the grid of the visited "
+        "person on the needs list; a visit whose position fell outside the dwelling's grid counts too (its list "
+        "shows the location check)",
+        events=False,
+        records="assessment:visits",
+    ),
     Measure(
         "spot_checked",
         _("Spot-checked"),
@@ -134,13 +143,26 @@ class Indicator:
     denominator: str = ""
     higher_is_better: bool = True
     scale: float = 1.0  # numerator / denominator * scale (minutes -> hours)
-    for_people: bool = False  # only meaningful for a grid worker
+    for_people: bool = False  # a grid worker's own work
+    in_areas: bool = False  # a people's indicator also shown for areas (summed over their grid workers)
 
     def formula(self) -> str:
         if self.kind == Kind.COUNT:
             return f"Σ {self.numerator}"
         scaled = f" / {round(1 / self.scale)}" if self.scale != 1 else ""
         return f"Σ {self.numerator}{scaled} / Σ {self.denominator}"
+
+    def shown_in(self, scope_kind: str) -> bool:
+        """Whether a scope of this kind ("person", "area", "unit") shows it: a unit sees no work besides events."""
+        if scope_kind == "person" or not self.for_people:
+            return True
+        return self.in_areas and (scope_kind == "area" or MEASURE[self.numerator].events)
+
+    def shown_for(self) -> str:
+        if not self.for_people:
+            return "every scope"
+        names = {"person": "a grid worker", "area": "areas", "unit": "units"}
+        return ", ".join(name for kind, name in names.items() if self.shown_in(kind))
 
     def value(self, sums: dict[str, int]) -> float | None:
         """The figure from summed measures; None when the denominator is 0 (nothing to rate)."""
@@ -171,11 +193,11 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator("closed", _("Events closed"), Kind.COUNT, "closed"),
     Indicator("reopened", _("Reopened events"), Kind.COUNT, "reopened", higher_is_better=False),
-    Indicator("self_found", _("Self-found events"), Kind.COUNT, "self_found", for_people=True),
+    Indicator("self_found", _("Self-found events"), Kind.COUNT, "self_found", for_people=True, in_areas=True),
     Indicator("verifications_done", _("Verifications done"), Kind.COUNT, "verifications_done", for_people=True),
     Indicator("items_done", _("Collection items done"), Kind.COUNT, "items_done", for_people=True),
     Indicator("corrections", _("Data corrected"), Kind.COUNT, "corrections", for_people=True),
-    Indicator("visits", _("Visits made"), Kind.COUNT, "visits", for_people=True),
+    Indicator("visits", _("Visits made"), Kind.COUNT, "visits", for_people=True, in_areas=True),
     Indicator(
         "spot_fail_rate",
         _("Spot-check failure rate"),
@@ -199,10 +221,10 @@ def docs_table() -> str:
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        lines = ["| code | 指标 | formula | better |", "|---|---|---|---|"]
+        lines = ["| code | 指标 | formula | better | shown for |", "|---|---|---|---|---|"]
         for i in INDICATORS:
             better = "higher" if i.higher_is_better else "lower"
-            lines.append(f"| `{i.code}` | {i.name} | `{i.formula()}` | {better} |")
+            lines.append(f"| `{i.code}` | {i.name} | `{i.formula()}` | {better} | {i.shown_for()} |")
         lines += ["", "| measure | 度量 | counted | dated by |", "|---|---|---|---|"]
         for m in MEASURES:
             lines.append(f"| `{m.code}` | {m.name} | {m.rule} | {m.basis.value} |")

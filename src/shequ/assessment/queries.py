@@ -286,6 +286,14 @@ def facts_behind(scope: Scope, period: Period, drill: Drill) -> QuerySet[Fact]:
     return drilled_facts(scope, period, drill).exclude(source=Source.EVENT).order_by("-day", "-id")
 
 
+def visits_behind(user: User, scope: Scope, period: Period, drill: Drill) -> QuerySet:
+    """The care visits a ``visits`` figure counts, through services' own scoping (``visits_for``), newest first."""
+    from shequ.services.care.queries import visits_for
+
+    ids = drilled_facts(scope, period, drill).filter(source=Source.VISIT).values("source_id")
+    return visits_for(user).filter(pk__in=ids).select_related("subject__grid").order_by("-visited_at", "-id")
+
+
 # --- problem spots and the newest events ------------------------------------------------------------------------
 
 

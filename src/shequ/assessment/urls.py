@@ -7,6 +7,7 @@ app_name = "assessment"
 urlpatterns = [
     path("", views.indicators_page, name="indicators"),
     path("events/", views.behind_page, name="behind"),
+    path("visits/", views.visits_page, name="visits"),
     path("months/", scoring_views.months_page, name="months"),
     path("months/compute/", scoring_views.month_compute, name="compute"),
     path("months/<int:pk>/", scoring_views.month_page, name="month"),

@@ -2,8 +2,8 @@
 
 Each source lists its append-only rows after an id (``rows_after``); the fold reads them past a watermark and makes
 one fact per row, once (a fact already there for a row is not made again, so the fold may read a few rows twice).
-Apps register their own sources here: the collection app's two are below; the services app adds care visits
-(measure ``visits``) with ``register(WorkSource("visit", "visits", its_rows_after))`` when it lands.
+The sources are listed here, each reading its app's rows: the collection app's items and corrections, the services
+app's care visits (``CareVisit``: one row per visit recorded, never a counter kept by hand).
 """
 
 from __future__ import annotations
@@ -57,6 +57,19 @@ def _corrections(after: int, limit: int) -> list[WorkRow]:
     return [WorkRow(pk, at, actor, code or "") for pk, at, actor, code in rows]
 
 
+def _care_visits(after: int, limit: int) -> list[WorkRow]:
+    # The visited person's grid, as services scopes its visits (``care.queries.visits_for``): the list behind the
+    # figure then shows the same visits the figure counts.
+    from shequ.services.models import CareVisit
+
+    rows = (
+        CareVisit.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", "visited_at", "worker_id", "subject__grid__code")[:limit]
+    )
+    return [WorkRow(pk, at, worker, code) for pk, at, worker, code in rows]
+
+
 register(WorkSource("collection_item", "items_done", _collection_items))
 register(WorkSource("correction", "corrections", _corrections))
-# Care visits (services app, in development elsewhere): register(WorkSource("visit", "visits", ...)).
+register(WorkSource("visit", "visits", _care_visits))

@@ -1,4 +1,4 @@
-/* The wall board: the map of grids with open events, today's figures, live events and alerts in force.
+/* The wall board: the map of grids with open events, today's figures, live events, alerts in force and devices.
    Live through the platform's one stream (/alerts/stream/?board=1): a "board" or "approved" event reloads the
    board's JSON. Without EventSource it reloads every minute. */
 (function () {
@@ -47,7 +47,47 @@
         alerts.appendChild(li);
       });
     }
+    if (board.devices) drawDevices(board.devices);
     body.setAttribute("data-refreshed", String(Date.now()));
+  }
+
+  function cell(tag, text, attrs) {
+    var el = document.createElement(tag); el.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    return el;
+  }
+
+  // The devices panel: counts by state, the table per type (the accessible view) and the newest alarms.
+  function drawDevices(d) {
+    document.querySelector("[data-device-total]").textContent = d.total;
+    Object.keys(d.states).forEach(function (state) {
+      var el = document.querySelector('[data-device-state="' + state + '"]');
+      if (el) el.textContent = d[state];
+    });
+    var rows = document.querySelector("[data-device-types] tbody");
+    rows.innerHTML = "";
+    d.types.forEach(function (t) {
+      var tr = document.createElement("tr"); tr.dataset.deviceType = t.type;
+      tr.appendChild(cell("th", t.name, { scope: "row" }));
+      tr.appendChild(cell("td", t.active));
+      tr.appendChild(cell("td", t.offline, t.offline ? { "class": "late" } : {}));
+      tr.appendChild(cell("td", t.retired));
+      rows.appendChild(tr);
+    });
+    if (!d.types.length) rows.appendChild(cell("tr", "")).appendChild(cell("td", body.dataset.noDevices, { colspan: "4", "class": "muted" }));
+    var list = document.querySelector("[data-device-alarms]");
+    var before = {};
+    list.querySelectorAll("[data-alarm]").forEach(function (li) { before[li.dataset.alarm] = true; });
+    if (!d.alarms.length) return;
+    list.innerHTML = "";
+    d.alarms.forEach(function (a) {
+      var li = document.createElement("li"); li.dataset.alarm = a.id;
+      if (!before[a.id]) li.className = "fresh";
+      li.appendChild(cell("span", a.at));
+      li.appendChild(document.createTextNode(" " + a.device + " "));
+      li.appendChild(cell("em", a.rule || a.outcome));
+      list.appendChild(li);
+    });
   }
 
   function reload() {
