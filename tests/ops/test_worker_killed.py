@@ -70,8 +70,7 @@ WAIT = 90  # seconds: every wait of this test ends by then (a failure, not a han
 def pg(world, settings, tmp_path) -> Iterator[dict[str, str]]:
     """The environment of a worker on the test database; tasks enqueued here go to its queue."""
     if connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI runs the fault tests on PostgreSQL: set DATABASE_URL")
+        # The PostgreSQL pass runs these (under CI=true the Makefile refuses a run without PostgreSQL).
         pytest.skip("task workers in their own processes need PostgreSQL (set DATABASE_URL)")
     # A transactional test before this one flushed what the data migrations seeded.
     if not CodeTable.objects.exists():
