@@ -4,6 +4,7 @@ category first; a desk user merges a duplicate from the accept page, confirming 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shequ.events import actions
 from shequ.events.models import Category, Channel, Event, Status
@@ -25,9 +26,8 @@ def test_the_portal_picker_offers_the_right_category_first(browser_page, live_se
     with page.expect_response(lambda r: r.url.endswith("/portal/suggest/") and r.status == 200):
         page.locator("textarea[name=description]").press_sequentially("楼下垃圾桶满了溢出来，好几天没人收")
     page.wait_for_selector("[data-suggested-code]")
-    page.wait_for_function(
-        "document.querySelector('[data-suggested-code]').dataset.suggestedCode === '0106'", timeout=10_000
-    )
+    # expect() polls from Playwright's side: a page-side predicate is an eval, which the CSP refuses
+    expect(page.locator("[data-suggested-code]").first).to_have_attribute("data-suggested-code", "0106", timeout=10_000)
     first = page.locator("[data-suggested-code]").first
     assert first.inner_text() == "垃圾满溢"
     first.click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shequ.events.models import Status
 from tests.browser import log_in, screenshot
@@ -65,7 +66,8 @@ def test_it_filters_the_list_in_place_and_keeps_the_url(browser_page, live_serve
 
     with page.expect_response(lambda r: "/events/?" in r.url and r.request.headers.get("hx-request") == "true"):
         page.select_option("#id_area", world.g2.code)
-    page.wait_for_function("document.querySelectorAll('[data-event]').length === 1")
+    # expect() polls from Playwright's side: a page-side predicate is an eval, which the CSP refuses
+    expect(page.locator("[data-event]")).to_have_count(1)
     assert page.locator("[data-event]").get_attribute("data-event") == other.code
     assert f"area={world.g2.code}" in page.url
     assert page.locator("link[rel=stylesheet]").count() == 1  # the page was swapped in place, not reloaded
