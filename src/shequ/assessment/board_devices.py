@@ -4,11 +4,11 @@ panel shows what the user's device pages show, narrowed to the board's scope."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, TextChoices
 from django.utils import timezone
 
 from shequ.access.models import User
-from shequ.devices.models import Alarm, Device, DeviceStatus, DeviceType, Outcome
+from shequ.devices.models import DeviceStatus, DeviceType, Outcome
 from shequ.devices.queries import alarms_for, counts_by, devices_for
 
 from .queries import Scope
@@ -17,33 +17,28 @@ ALARMS = 6  # the newest alarms on the panel: what fits under the counts on a 10
 STATES = ("active", "offline", "retired")
 
 
-def _devices(user: User, scope: Scope) -> QuerySet[Device]:
-    qs = devices_for(user)
+def _narrowed(qs: QuerySet, scope: Scope, device: str = "") -> QuerySet:
+    """``qs`` (devices, or rows with a ``device``: the path in ``device``) narrowed to the board's area or unit."""
     if scope.area:
-        qs = qs.filter(area_code__startswith=scope.area)
+        qs = qs.filter(**{f"{device}area_code__startswith": scope.area})
     if scope.unit is not None:
-        qs = qs.filter(owner_unit_id=scope.unit)
+        qs = qs.filter(**{f"{device}owner_unit_id": scope.unit})
     return qs
 
 
-def _alarms(user: User, scope: Scope) -> QuerySet[Alarm]:
-    qs = alarms_for(user)
-    if scope.area:
-        qs = qs.filter(device__area_code__startswith=scope.area)
-    if scope.unit is not None:
-        qs = qs.filter(device__owner_unit_id=scope.unit)
-    return qs
+def _label(choices: type[TextChoices], code: str) -> str:
+    return str(choices(code).label) if code in choices.values else code
 
 
 def panel(user: User, scope: Scope) -> dict:
     """Counts by state in total and per type (types with devices only), and the newest alarms."""
     types = []
-    for row in counts_by(_devices(user, scope), "type"):
+    for row in counts_by(_narrowed(devices_for(user), scope), "type"):
         code = row["type"]
         types.append(
             {
                 "type": code,
-                "name": str(DeviceType(code).label) if code in DeviceType.values else code,
+                "name": _label(DeviceType, code),
                 "total": row["total"],
                 "active": row["active"],
                 "offline": row["offline"],
@@ -51,7 +46,8 @@ def panel(user: User, scope: Scope) -> dict:
             }
         )
     types.sort(key=lambda t: (-t["total"], t["name"]))
-    newest = _alarms(user, scope).select_related("device", "rule", "event").order_by("-at", "-id")[:ALARMS]
+    alarms = _narrowed(alarms_for(user), scope, "device__").select_related("device", "rule", "event")
+    newest = alarms.order_by("-at", "-id")[:ALARMS]
     return {
         **{state: sum(t[state] for t in types) for state in STATES},
         "total": sum(t["total"] for t in types),
@@ -62,9 +58,9 @@ def panel(user: User, scope: Scope) -> dict:
                 "id": a.pk,
                 "at": timezone.localtime(a.at).strftime("%m-%d %H:%M"),
                 "device": a.device.name,
-                "type": str(DeviceType(a.device.type).label) if a.device.type in DeviceType.values else a.device.type,
+                "type": _label(DeviceType, a.device.type),
                 "rule": a.rule.name if a.rule else "",
-                "outcome": str(Outcome(a.outcome).label) if a.outcome in Outcome.values else a.outcome,
+                "outcome": _label(Outcome, a.outcome),
                 "event": a.event.code if a.event else "",
                 "count": a.count,
             }
