@@ -29,7 +29,7 @@ from shequ.community.models import (
 from shequ.core import clock
 from shequ.geo.models import Region, RegionLevel
 
-from .conftest import NOW
+from ..conftest import NOW
 
 
 def test_every_demo_community_has_its_community_life(demo_db):

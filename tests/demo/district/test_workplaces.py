@@ -8,7 +8,7 @@ from collections import Counter
 from shequ.demo.residents import add_years
 from shequ.registry.models import Change, Employment, Organization, Residence
 
-from .conftest import NOW
+from ..conftest import NOW
 
 
 def test_a_fifth_of_the_organisations_have_staff_from_other_grids(demo_db):

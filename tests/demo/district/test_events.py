@@ -4,7 +4,7 @@ from shequ.access.models import Role, User
 from shequ.events.models import Event, Status, TimelineEntry
 from shequ.geo.models import RegionLevel
 
-from .conftest import EVENTS, NOW
+from ..conftest import EVENTS, NOW
 
 
 def test_it_plays_the_asked_number_of_events_within_the_ninety_days(demo_db):

@@ -17,7 +17,7 @@ from shequ.registry.importing import import_file, read_file, resolve_mapping
 from shequ.registry.models import Change, Field, LedgerSource, Organization, Person
 from shequ.registry.validators import check_credit_code, check_phone
 
-from .conftest import NOW, SEED
+from ..conftest import NOW, SEED
 
 
 @pytest.fixture

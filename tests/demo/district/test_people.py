@@ -15,7 +15,7 @@ from shequ.registry.dictionary import CodeItem
 from shequ.registry.models import Change, Household, Person, PersonTag, Residence
 from shequ.registry.validators import birth_and_gender_from_id, check_id_number, check_phone
 
-from .conftest import NOW
+from ..conftest import NOW
 
 TODAY = NOW.date()
 
