@@ -131,3 +131,48 @@ def test_an_address_the_base_repeats_in_two_grids_gives_both(catalog_world):
     assert found.building is None and found.grid is None
     assert {c for c, _s in found.candidates} >= {a, b}
     assert address.resolve("西街道三社区南天村1巷3号").building == b  # the community tells them apart
+
+
+def test_the_room_tells_apart_two_houses_the_base_gives_one_address(catalog_world):
+    w = catalog_world
+    low = Building.objects.create(grid=w.g1, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    high = Building.objects.create(grid=w.g3, name="南天村1巷3号", address="南天村1巷3号", lon=0, lat=0)
+    Dwelling.objects.create(building=low, entrance="", floor=2, room="201")
+    Dwelling.objects.create(building=high, entrance="", floor=2, room="201")
+    top = Dwelling.objects.create(building=high, entrance="", floor=3, room="303")
+    address.forget()
+    found = address.resolve("南天村一巷三号303室")
+    assert found.building == high and found.dwelling == top and found.grid == w.g3
+    both = address.resolve("南天村1巷3号201")  # both have a 201: still both
+    assert both.building is None and {c for c, _s in both.candidates} >= {low, high}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "华航小区3-2-501",  # building-entrance-room with dashes
+        "华航小区3栋2-501",
+        "华航小区3号楼2单元501",  # 号楼 for 栋
+        "华航小区3#2单元501",  # 3# for building 3
+        "华航小区3幢2单元501室",
+        "振华路12號华航小区3棟2单元501",  # traditional characters
+    ],
+)
+def test_building_and_room_written_with_dashes_and_other_marks(buildings, text):
+    found = address.resolve(text)
+    assert found.building == buildings["zh3"], found.candidates
+    assert found.dwelling is not None and (found.dwelling.entrance, found.dwelling.room) == ("2", "501")
+
+
+def test_an_estate_named_without_its_suffix(catalog_world):
+    w = catalog_world
+    estate = Building.objects.create(grid=w.g2, name="嘉汇雅苑6栋", address="嘉禾街21号嘉汇雅苑6栋", lon=0, lat=0)
+    Building.objects.create(grid=w.g3, name="嘉禾大厦6座", address="嘉禾街30号嘉禾大厦6座", lon=0, lat=0)
+    address.forget()
+    assert address.resolve("嘉汇小区6栋").building == estate  # residents' "X小区" for X雅苑
+    assert address.resolve("嘉汇6栋").building == estate
+
+
+def test_downstairs_of_a_door_number_is_not_a_building_number(buildings):
+    # 12号楼下 is "below No. 12", not building 12 (号楼 reads as 栋 only when nothing like 下 follows)
+    assert address.resolve("振华路12号楼下").building == buildings["zh3"]

@@ -36,6 +36,19 @@ _NEAR = re.compile(r"(?:附近|旁边|门口|楼下|对面|那里|这里|一带)
 _ROAD_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:大道|路|街|道|巷|弄))(\d+)号")
 # the building's own number at the end: 3栋, A座, 5号楼
 _BUILDING_NUMBER = re.compile(r"(\d+|[a-z])(?:栋|座|幢|号楼)$", re.IGNORECASE)
+# how people write a building's number: 6号楼, 6幢, 6#, 6#楼, 6棟 are 6栋 (not 12号楼下: downstairs of No. 12)
+_BUILDING_MARK = re.compile(r"(?<=[\dA-Z])(?:号楼|#楼|幢|棟|#)(?![下上前后道顶梯里])")
+# building-entrance-room and building-room written with dashes: 6-1-402, 6栋1-402, 6-402
+_DASHED = (
+    (re.compile(r"(\d+|[A-Z])-(\d+)-(\d{3,4})$"), r"\1栋\2单元\3"),
+    (re.compile(r"(栋|座)(\d+)-(\d{3,4})$"), r"\1\2单元\3"),
+    (re.compile(r"(?<![\d号栋座])(\d+|[A-Z])-(\d{3,4})$"), r"\1栋\2"),
+)
+# what estates' names end with: residents often say 嘉汇小区 for 嘉汇雅苑
+ESTATE_SUFFIXES = (
+    *("小区", "花园", "新村", "家园", "雅苑", "名苑", "花苑"),
+    *("公寓", "华庭", "豪庭", "嘉园", "雅居", "苑", "园"),
+)
 AMBIGUOUS_WITHIN = 2.0  # points of score: closer than this, two buildings are a tie
 MIN_SCORE = 60.0
 
@@ -65,12 +78,25 @@ class _Entry:
     road: str = ""
     number: str = ""
     building_number: str = ""
+    short: str = ""  # the name without the estate's suffix: 嘉汇6栋 for 嘉汇雅苑6栋
 
 
 def _entry(pk: int, address: str, name: str, grid_id: int, grid_code: str) -> _Entry:
     address, name = _clean(address), _clean(name)
     road, number, building_number = _structure(address)
-    return _Entry(pk, address, name, grid_id, grid_code, road, number, building_number)
+    return _Entry(pk, address, name, grid_id, grid_code, road, number, building_number, _short(name))
+
+
+def _short(name: str) -> str:
+    m = re.fullmatch(r"(.+?)(\d+栋|[A-Z]座)", name)
+    if not m:
+        return ""
+    estate = m.group(1)
+    for suffix in sorted(ESTATE_SUFFIXES, key=len, reverse=True):
+        stem = estate.removesuffix(suffix)
+        if stem != estate and len(stem) >= 2:
+            return stem + m.group(2)
+    return ""
 
 
 def _structure(text: str) -> tuple[str, str, str]:
@@ -122,7 +148,11 @@ def forget() -> None:
 
 
 def _clean(text: str) -> str:
-    return _JUNK.sub("", normalise_digits(text)).upper()
+    text = normalise_digits(text).upper().replace("號", "号")
+    text = re.sub(r"\s*[-—－~]\s*", "-", text)
+    for pattern, repl in _DASHED:
+        text = pattern.sub(repl, text)
+    return _BUILDING_MARK.sub("栋", _JUNK.sub("", text))
 
 
 def _strip_regions(text: str, *, short: bool) -> tuple[str, str]:
@@ -181,6 +211,10 @@ def _score(query: str, structure: tuple[str, str, str], entry: _Entry) -> float:
     best = max(fuzz.ratio(query, entry.address), fuzz.ratio(query, entry.name))
     if entry.name and entry.name in query:
         best = max(best, 90.0 + 9.0 * len(entry.name) / max(len(query), 1))
+    if entry.short:
+        bare = query.replace("小区", "")  # 嘉汇小区6栋, 嘉汇6栋: the estate named without its own suffix
+        if entry.short in bare:
+            best = max(best, 88.0 + 9.0 * len(entry.short) / max(len(bare), 1))
     if query in entry.address:
         best = max(best, 85.0 + 14.0 * len(query) / max(len(entry.address), 1))
     else:
@@ -200,6 +234,13 @@ def _ranked(core: str, prefix: str, entries: list[_Entry], limit: int) -> list[t
     pool = [e for e in entries if e.grid_code.startswith(prefix)] if prefix else entries
     scored = sorted(((round(_score(core, structure, e), 1), e) for e in pool), key=lambda se: (-se[0], se[1].pk))
     return [(s, e) for s, e in scored[:limit] if s >= MIN_SCORE]
+
+
+def _with_room(pks: list[int], entrance: str, room: str) -> set[int]:
+    rows = Dwelling.objects.filter(building_id__in=pks, room=room)
+    if entrance:
+        rows = rows.filter(entrance=entrance)
+    return set(rows.values_list("building_id", flat=True))
 
 
 def resolve(text: str, *, limit: int = 5) -> Resolved:
@@ -222,6 +263,12 @@ def resolve(text: str, *, limit: int = 5) -> Resolved:
     ties = [e for s, e in scored if top - s < AMBIGUOUS_WITHIN]
     buildings = {b.pk: b for b in Building.objects.select_related("grid").filter(pk__in=[e.pk for _s, e in scored])}
     candidates = [(buildings[e.pk], s) for s, e in scored if e.pk in buildings]
+    if len(ties) > 1 and room:
+        # the room can tell apart buildings the base gives one address (a 303 in a two-storey house is not there)
+        having = _with_room([e.pk for e in ties], entrance, room)
+        if len(having) == 1:
+            ties = [e for e in ties if e.pk in having]
+            scored = [se for se in scored if se[1].pk in having] + [se for se in scored if se[1].pk not in having]
     if len(ties) > 1:
         grids = {e.grid_id for e in ties}
         grid = buildings[ties[0].pk].grid if len(grids) == 1 else None
