@@ -53,6 +53,7 @@ UNSENT = {
     "status": "queued",
     "attempts": 0,
     "claimed_at": None,
+    "claim_key": None,
     "sent_at": None,
     "delivered_at": None,
     "provider_ref": "",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import psycopg
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 
-from shequ.alerts import actions, delivery
+from shequ.alerts import actions, claims, delivery
 from shequ.alerts.models import Alert, Delivery, DeliveryChannel, DeliveryStatus, OutboxMessage
 from shequ.core import clock
 from shequ.core.errors import PermissionDenied
@@ -116,21 +118,57 @@ def test_a_row_claimed_by_another_worker_is_not_sent(world, staff_c1b, town):
     assert not OutboxMessage.objects.filter(delivery=row).exists()
 
 
-def test_a_row_left_sending_by_a_dead_worker_fails_instead_of_going_twice(world, staff_c1b, town, settings):
+def test_a_row_left_sending_by_a_dead_worker_is_sent_again_once_its_claim_is_old(world, staff_c1b, town, settings):
+    """A claim without a key (SQLite, where there are no advisory locks) is taken for lost by its age."""
     settings.SHEQU_ALERT_CLAIM_SECONDS = 60
     alert = _c1_alert(world, staff_c1b)
     delivery.fan_out(alert)
     row = Delivery.objects.filter(alert=alert, channel="sms").first()
-    Delivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now())
+    Delivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now(), attempts=1)
     with clock.frozen(clock.now() + timedelta(seconds=30)):
         delivery.send_due()
         assert Delivery.objects.get(pk=row.pk).status == DeliveryStatus.SENDING
+        assert not OutboxMessage.objects.filter(delivery=row).exists()
     with clock.frozen(clock.now() + timedelta(seconds=61)):
         delivery.send_due()
     row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert OutboxMessage.objects.filter(delivery=row).count() == 1
+
+
+def test_a_row_that_used_up_its_attempts_in_dead_workers_fails(world, staff_c1b, town, settings):
+    settings.SHEQU_ALERT_CLAIM_SECONDS = 60
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    row = Delivery.objects.filter(alert=alert, channel="sms").first()
+    Delivery.objects.filter(pk=row.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=clock.now(), attempts=settings.SHEQU_ALERT_MAX_ATTEMPTS
+    )
+    with clock.frozen(clock.now() + timedelta(seconds=61)):
+        assert delivery.release_stale() == 1
+    row.refresh_from_db()
     assert row.status == DeliveryStatus.FAILED
-    assert "not resent" in row.last_error
-    assert not OutboxMessage.objects.filter(delivery=row).exists()
+    assert "attempts used up" in row.last_error
+
+
+def test_a_claim_whose_lock_is_free_is_given_back_at_once_and_a_held_one_is_not(world, staff_c1b, town):
+    if connection.vendor != "postgresql":
+        pytest.skip("claim locks are PostgreSQL advisory locks; SQLite goes by the claim's age (above)")
+    alert = _c1_alert(world, staff_c1b)
+    delivery.fan_out(alert)
+    live, dead = Delivery.objects.filter(alert=alert, channel="sms")[:2]
+    db = connection.settings_dict
+    dsn = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    with psycopg.connect(dsn) as worker:  # a live worker's connection holds its claim's lock
+        worker.execute("SELECT pg_advisory_lock(%s, %s)", [claims._LOCK_SPACE, 7])
+        now = clock.now()
+        Delivery.objects.filter(pk=live.pk).update(status=DeliveryStatus.SENDING, claimed_at=now, claim_key=7)
+        Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.SENDING, claimed_at=now, claim_key=8)
+        assert delivery.release_stale() == 1  # long before the claim timeout
+    assert Delivery.objects.get(pk=live.pk).status == DeliveryStatus.SENDING
+    dead.refresh_from_db()
+    assert (dead.status, dead.claim_key) == (DeliveryStatus.QUEUED, None)
+    assert "same idempotency key" in dead.last_error
 
 
 def test_approval_enqueues_the_fan_out_after_commit(world, staff_c1b, town, django_capture_on_commit_callbacks):

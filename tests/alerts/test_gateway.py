@@ -98,6 +98,7 @@ def test_it_posts_signed_json(provider, one_sms):
     assert "https://shequ.example.cn/alerts/ack/" in body["text"]
     expected = "sha256=" + hmac.new(KEY.encode(), request["body"], hashlib.sha256).hexdigest()
     assert request["headers"][gateway.SIGNATURE_HEADER] == expected
+    assert request["headers"][gateway.IDEMPOTENCY_HEADER] == str(one_sms.pk)  # = ref: a repeat can be dropped
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.provider_ref, one_sms.attempts) == (DeliveryStatus.SENT, "p-1", 1)
     assert not OutboxMessage.objects.exists()  # a gateway is set: nothing goes to the local outbox
@@ -265,3 +266,16 @@ def test_two_workers_at_once_send_every_message_exactly_once(provider, world, st
     refs = [body["ref"] for body in _bodies(provider)]
     assert len(refs) == len(set(refs)) == due
     assert Delivery.objects.filter(alert=alert, status=DeliveryStatus.SENT).count() == due
+
+
+def test_a_retry_carries_the_first_tries_idempotency_key(provider, one_sms, settings):
+    settings.SHEQU_ALERT_RETRY_SECONDS = 30
+    provider.replies = [503]  # the provider may have taken it before it failed: the retry must be droppable
+    t0 = clock.now()
+    with clock.frozen(t0):
+        delivery.send_due()
+    with clock.frozen(t0 + timedelta(seconds=30)):
+        assert delivery.send_due() == 1
+    keys = [r["headers"][gateway.IDEMPOTENCY_HEADER] for r in provider.received]
+    assert keys == [str(one_sms.pk)] * 2
+    assert [json.loads(r["body"])["ref"] for r in provider.received] == keys

@@ -13,17 +13,10 @@ wait for), so the kill lands in the middle whatever the machine's speed; the tes
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import psycopg
 import pytest
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count
 from django_tasks_db.models import DBTaskResult
@@ -32,20 +25,16 @@ from shequ.access.models import Role
 from shequ.alerts import actions as alerts
 from shequ.alerts.actions import AlertInput
 from shequ.alerts.models import AlertTemplate, Delivery, DeliveryChannel, DeliveryStatus, OutboxMessage
-from shequ.alerts.seed import seed as seed_templates
-from shequ.alerts.tasks import send_deliveries
 from shequ.core import clock
 from shequ.events import actions
 from shequ.events.models import Channel, Event, TimelineEntry
 from shequ.events.tasks import sweep_deadlines
 from shequ.geo.models import Building, Dwelling
-from shequ.ops.management.commands.serve_production import requeue_orphans
 from shequ.registry import actions as registry
 from shequ.registry.importing.batches import close_abandoned
 from shequ.registry.importing.uploads import store_upload
 from shequ.registry.models import (
     Change,
-    CodeTable,
     ImportBatch,
     ImportStatus,
     LedgerSource,
@@ -56,90 +45,17 @@ from shequ.registry.models import (
     Tag,
 )
 from shequ.registry.queries import people_with_id_numbers
-from shequ.registry.seed import seed as seed_dictionary
 from shequ.registry.tasks import start_import
+from tests.ops.workers import Workers
+from tests.ops.workers import dsn as _dsn
+from tests.ops.workers import restart as _restart
+from tests.ops.workers import send_everything as _send_everything
+from tests.ops.workers import task_status as _status
+from tests.ops.workers import wait as _wait
 from tests.registry.ids import make_id
 from tests.world import user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-WAIT = 90  # seconds: every wait of this test ends by then (a failure, not a hang)
-
-
-@pytest.fixture
-def pg(world, settings, tmp_path) -> Iterator[dict[str, str]]:
-    """The environment of a worker on the test database; tasks enqueued here go to its queue."""
-    if connection.vendor != "postgresql":
-        # The PostgreSQL pass runs these (under CI=true the Makefile refuses a run without PostgreSQL).
-        pytest.skip("task workers in their own processes need PostgreSQL (set DATABASE_URL)")
-    # A transactional test before this one flushed what the data migrations seeded.
-    if not CodeTable.objects.exists():
-        seed_dictionary(apps)
-    if not AlertTemplate.objects.exists():
-        seed_templates(apps)
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    env = {
-        **os.environ,
-        "DATABASE_URL": _dsn(),
-        "SHEQU_TASKS": "database",
-        "SHEQU_VAR_DIR": str(tmp_path / "var"),
-        # The worker reads what this process wrote: the same kept uploads and the same keys.
-        "SHEQU_IMPORT_DIR": str(settings.SHEQU_IMPORT_DIR),
-        "SHEQU_DATA_KEY_FILE": str(settings.SHEQU_DATA_KEY_FILE),
-        "SHEQU_DATA_KEYS": settings.SHEQU_DATA_KEYS,
-        "SHEQU_INDEX_KEYS": settings.SHEQU_INDEX_KEYS,
-        "SHEQU_SMS_URL": "",  # messages go to the outbox table, where the test counts them
-    }
-    yield env
-
-
-def _dsn() -> str:
-    db = connection.settings_dict
-    return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _wait(condition, what: str, seconds: float = WAIT) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
-class Workers:
-    """``db_worker`` processes as serve_production starts them; every one is killed when the test ends."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, worker_id: str) -> subprocess.Popen:
-        argv = [sys.executable, "manage.py", "db_worker", "--worker-id", worker_id, "--no-startup-delay"]
-        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.started.append(proc)
-        return proc
-
-    def kill(self, proc: subprocess.Popen) -> None:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-
-    def close(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
-
-
-@pytest.fixture
-def workers(pg) -> Iterator[Workers]:
-    w = Workers(pg)
-    try:
-        yield w
-    finally:
-        w.close()
-
-
-def _status(task_id) -> str:
-    return DBTaskResult.objects.get(pk=task_id).status
 
 
 def _someone_waits_on_a_lock() -> bool:
@@ -160,15 +76,6 @@ def _kill_mid_task(workers: Workers, task_id, worker_id: str, *, before_the_kill
     if before_the_kill is not None:
         before_the_kill()
     workers.kill(worker)
-
-
-def _restart(workers: Workers, task_id, worker_id: str) -> None:
-    """What serve_production does when a worker dies: its tasks back to READY, a new worker."""
-    assert _status(task_id) == "RUNNING"  # left behind: django-tasks' worker never looks at it again by itself
-    assert requeue_orphans([worker_id]) == 1
-    workers.start(worker_id)
-    _wait(lambda: _status(task_id) not in ("READY", "RUNNING"), "the task did not end after the restart")
-    assert _status(task_id) == "SUCCESSFUL"
 
 
 def test_a_killed_workers_sweep_runs_again_and_the_work_is_done_once(world, workers):
@@ -230,20 +137,6 @@ def _hold_delivery(lock: psycopg.Connection, alert_id: int, person_id: int) -> N
         " VALUES (%s, %s, '', 'sms', '', 'queued', 0, '', '', now(), '', '')",
         [alert_id, person_id],
     )
-
-
-def _send_everything() -> None:
-    """The scheduler's part: ``send_deliveries`` again (500 a run) until nothing is queued."""
-
-    def drained() -> bool:
-        if not Delivery.objects.filter(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING]).exists():
-            return True
-        pending = DBTaskResult.objects.filter(task_path__endswith="send_deliveries", status__in=["READY", "RUNNING"])
-        if not pending.exists():
-            send_deliveries.enqueue()
-        return False
-
-    _wait(drained, "the deliveries were not all sent")
 
 
 def test_a_worker_killed_mid_fan_out_leaves_every_recipient_one_delivery_per_channel(world, workers):

@@ -5,14 +5,17 @@
     acknowledge: the answer on every row of that recipient; 需要帮助 reports one urgent event
 
 Fan-out is idempotent: rows are inserted in chunks with ``ignore_conflicts`` against the unique constraints, so a
-re-run after a crash adds only what is missing. Nothing is sent twice: a row is sent only by the worker whose
-conditional update moved it from queued to sending; a row left in sending by a dead worker is marked failed,
-not resent.
+re-run after a crash adds only what is missing. No two workers send a row: it is sent only by the worker whose
+conditional update moved it from queued to sending. A row left in sending by a dead worker goes back to the queue
+(claims.py says which are lost) and is sent again under the same idempotency key, its id: the gateway drops a
+message it already took, so at most the one in flight at the death can reach a phone twice, and only through a
+provider that ignores the key.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -34,7 +37,7 @@ from shequ.geo.models import Region
 from shequ.registry.models import Organization, Person, PersonTag
 from shequ.registry.queries import current_employments, current_residences, person_of
 
-from . import gateway, live, targeting
+from . import claims, gateway, live, targeting
 from .models import (
     Ack,
     AckChannel,
@@ -296,17 +299,38 @@ def _still_to_send(alert: Alert, now: datetime) -> bool:
 
 
 def release_stale(now: datetime | None = None) -> int:
-    """Rows a dead worker left in ``sending``: it may or may not have sent them, so they fail rather than go twice."""
+    """Rows a dead worker left in ``sending`` go back to the queue, due now; returns how many (failed ones too).
+
+    Failing them (as before) dropped the alert for every resident of the batch not yet sent to, and the kill's
+    batch was up to 50. They are sent again with the same idempotency key, so what reached the gateway before the
+    death is dropped there. PostgreSQL: a claim whose lock is free, at once (claims.py); SQLite, and rows claimed
+    without a key, after ``SHEQU_ALERT_CLAIM_SECONDS``. A row that has used up its attempts fails instead: a
+    message that kills its worker every time must not do it for ever."""
     now = now or clock.now()
-    cutoff = now - timedelta(seconds=claim_timeout_seconds())
-    return Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff).update(
-        status=DeliveryStatus.FAILED, last_error="worker stopped during the send; not resent to avoid a duplicate"
+    sending = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+    lost = Q(claimed_at__lt=now - timedelta(seconds=claim_timeout_seconds()))
+    if claims.advisory():
+        keys = set(sending.exclude(claim_key=None).values_list("claim_key", flat=True))
+        lost = Q(claim_key__in=[key for key in keys if claims.lost(key)]) | (lost & Q(claim_key=None))
+    rows = sending.filter(lost)
+    failed = rows.filter(attempts__gte=max_attempts()).update(
+        status=DeliveryStatus.FAILED, last_error="worker stopped during the send, attempts used up", claim_key=None
     )
+    queued = rows.update(
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        claim_key=None,
+        last_error="worker stopped during the send; sent again with the same idempotency key",
+    )
+    if failed or queued:
+        log.warning("alert deliveries left by a dead worker: %s queued again, %s failed", queued, failed)
+    return failed + queued
 
 
 def claim_batch() -> int:
     """Rows a worker claims at once. Each is sent before the batch's outcome is written, so a batch of gateway
-    timeouts must still end well inside the claim timeout (else ``release_stale`` would fail rows still in hand)."""
+    timeouts must still end well inside the claim timeout (else, on SQLite or for a claim without a key,
+    ``release_stale`` would queue rows still in hand: sent twice, if under one key)."""
     slowest = max(settings.SHEQU_SMS_TIMEOUT, 1) * 2
     return max(1, min(CLAIM_BATCH, claim_timeout_seconds() // slowest))
 
@@ -316,8 +340,9 @@ def claim_batch() -> int:
 CLAIM_BATCH = 50
 
 
-def _claim(due: QuerySet, size: int) -> list[Delivery]:
-    """Move up to ``size`` of ``due`` (queued rows) to sending, for this worker alone, and return them.
+def _claim(due: QuerySet, size: int, key: int | None = None) -> list[Delivery]:
+    """Move up to ``size`` of ``due`` (queued rows) to sending under claim ``key``, for this worker alone, and
+    return them.
 
     PostgreSQL: the ids are locked ``FOR UPDATE SKIP LOCKED``, so concurrent workers take different rows without
     waiting. SQLite: the transaction is IMMEDIATE (settings), so claims are one at a time."""
@@ -329,7 +354,7 @@ def _claim(due: QuerySet, size: int) -> list[Delivery]:
         # By id alone: the rows are this transaction's. With ``AND status = 'queued'`` as well, SQLite (no
         # statistics) walked the status index through every queued row instead: 65 ms a claim at 800,000.
         Delivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=DeliveryStatus.SENDING, claimed_at=now, claim_key=key, attempts=F("attempts") + 1
         )
     # An answer that came in since (acknowledged on another channel) needs no message.
     return list(
@@ -368,42 +393,70 @@ def _record_sent(refs: dict[int, str]) -> None:
     )
 
 
+# While a batch is out its sent rows are written at least this often: after a worker's death only the messages of
+# the last second are in doubt (sent again, same key), not the whole batch. One UPDATE a second costs nothing.
+RECORD_EVERY = 1.0  # seconds
+
+
 def _send_claimed(rows: list[Delivery]) -> dict[int, str]:
     """Send claimed rows; returns each row's new status."""
     now = clock.now()
     outcome: dict[int, str] = {}
     refs: dict[int, str] = {}
     still: dict[int, bool] = {}
-    for delivery in rows:
-        mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
-        if delivery.alert_id not in still:
-            still[delivery.alert_id] = _still_to_send(delivery.alert, now)
-        if not still[delivery.alert_id]:
-            mine.update(status=DeliveryStatus.FAILED, last_error="the alert was replaced, cancelled or expired first")
-            outcome[delivery.pk] = DeliveryStatus.FAILED
-            continue
-        try:
-            refs[delivery.pk] = gateway.send(_message(delivery))
-            outcome[delivery.pk] = DeliveryStatus.SENT
-        except gateway.SendError as e:
-            if e.permanent or delivery.attempts >= max_attempts():
-                mine.update(status=DeliveryStatus.FAILED, last_error=str(e)[:1000], next_attempt_at=None)
-                outcome[delivery.pk] = DeliveryStatus.FAILED
-            else:
-                mine.update(
-                    status=DeliveryStatus.QUEUED,
-                    last_error=str(e)[:1000],
-                    next_attempt_at=now + backoff(delivery.attempts),
-                )
-                outcome[delivery.pk] = DeliveryStatus.QUEUED
-    _record_sent(refs)
+    recorded = time.monotonic()
+    try:
+        for delivery in rows:
+            _send_one_claimed(delivery, now, still, outcome, refs)
+            if refs and time.monotonic() - recorded >= RECORD_EVERY:
+                _record_sent(refs)
+                refs.clear()
+                recorded = time.monotonic()
+    finally:
+        # Also when a send raised something unexpected: what went out is written, the rest is released as lost.
+        _record_sent(refs)
     return outcome
+
+
+def _send_one_claimed(
+    delivery: Delivery, now: datetime, still: dict[int, bool], outcome: dict[int, str], refs: dict[int, str]
+) -> None:
+    mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
+    if delivery.alert_id not in still:
+        still[delivery.alert_id] = _still_to_send(delivery.alert, now)
+    if not still[delivery.alert_id]:
+        mine.update(status=DeliveryStatus.FAILED, last_error="the alert was replaced, cancelled or expired first")
+        outcome[delivery.pk] = DeliveryStatus.FAILED
+        return
+    try:
+        refs[delivery.pk] = gateway.send(_message(delivery))
+        outcome[delivery.pk] = DeliveryStatus.SENT
+    except gateway.SendError as e:
+        if e.permanent or delivery.attempts >= max_attempts():
+            mine.update(status=DeliveryStatus.FAILED, last_error=str(e)[:1000], next_attempt_at=None)
+            outcome[delivery.pk] = DeliveryStatus.FAILED
+        else:
+            mine.update(
+                status=DeliveryStatus.QUEUED,
+                last_error=str(e)[:1000],
+                next_attempt_at=now + backoff(delivery.attempts),
+            )
+            outcome[delivery.pk] = DeliveryStatus.QUEUED
+
+
+def _claim_and_send(due: QuerySet, size: int) -> dict[int, str]:
+    """One batch: claimed under a held lock, sent, its outcome written, the lock given back."""
+    key = claims.hold()
+    try:
+        rows = _claim(due, size, key)
+        return _send_claimed(rows) if rows else {}
+    finally:
+        claims.let_go(key)
 
 
 def send_one(pk: int) -> str:
     """Claim and send one delivery; returns its new status ("" if another worker had it)."""
-    claimed = _claim(Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED), 1)
-    return _send_claimed(claimed).get(pk, "") if claimed else ""
+    return _claim_and_send(Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED), 1).get(pk, "")
 
 
 def send_due(*, limit: int = 500) -> int:
@@ -416,11 +469,11 @@ def send_due(*, limit: int = 500) -> int:
     size = claim_batch()
     sent = handled = 0
     while handled < limit:
-        rows = _claim(due, min(size, limit - handled))
-        if not rows:
+        outcome = _claim_and_send(due, min(size, limit - handled))
+        if not outcome:
             break
-        handled += len(rows)
-        sent += sum(status == DeliveryStatus.SENT for status in _send_claimed(rows).values())
+        handled += len(outcome)
+        sent += sum(status == DeliveryStatus.SENT for status in outcome.values())
     return sent
 
 

@@ -1,7 +1,10 @@
 """How a delivery leaves the platform: the SMS/voice gateway (provider-agnostic HTTP or the local outbox) and email.
 
 The HTTP gateway POSTs JSON ``{"to", "text", "ref", "callback", "channel"}`` to ``SHEQU_SMS_URL`` with the header
-``X-Shequ-Signature: sha256=<hex HMAC-SHA256 of the body under SHEQU_SMS_KEY>``; a small adapter at the provider
+``X-Shequ-Signature: sha256=<hex HMAC-SHA256 of the body under SHEQU_SMS_KEY>`` and ``Idempotency-Key: <ref>``.
+``ref`` is the delivery's id, the same on every try of it: a retry after a timeout, or a send again after the
+worker died mid-batch (delivery.release_stale), carries the key of the first, and the adapter should drop a key it
+has already accepted (keeping the keys of the last day is enough); a small adapter at the provider
 (Aliyun, Tencent Cloud, a carrier's SMPP bridge) turns that into its own API. The provider reports delivery back
 to ``callback`` with ``{"ref", "status": "delivered"|"failed", "error"}`` signed the same way.
 
@@ -26,6 +29,7 @@ from .models import DeliveryChannel, OutboxMessage
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Shequ-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class SendError(Exception):
@@ -87,7 +91,11 @@ def send_http(message: Message, *, url: str, key: str, timeout: float) -> str:
         },
         ensure_ascii=False,
     ).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(body, key)}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        SIGNATURE_HEADER: sign(body, key),
+        IDEMPOTENCY_HEADER: str(message.delivery_id),  # = ref (signed in the body): a repeat is dropped by it
+    }
     try:
         response = _session().post(url, data=body, headers=headers, timeout=timeout)
     except requests.RequestException as e:
@@ -102,6 +110,10 @@ def send_http(message: Message, *, url: str, key: str, timeout: float) -> str:
 
 
 def send_local(message: Message) -> str:
+    """The outbox keeps one message per delivery: a send again (same key) is dropped, as a provider would."""
+    known = OutboxMessage.objects.filter(delivery_id=message.delivery_id).values_list("pk", flat=True).first()
+    if known is not None:
+        return f"local-{known}"
     row = OutboxMessage.objects.create(
         delivery_id=message.delivery_id, channel=message.channel, to=message.to, text=message.text
     )

@@ -402,7 +402,8 @@ class Delivery(models.Model):
     """One alert to one recipient on one channel: a resident (``person``) or an organisation's contact.
 
     Rows are made by ``delivery.fan_out`` (idempotent through the unique constraints) and claimed by a worker
-    with a conditional update ``queued -> sending`` before anything is sent, so no message goes out twice.
+    with a conditional update ``queued -> sending`` before anything is sent, so no two workers send it; a claim its
+    worker died holding is sent again under the same idempotency key (the id), for the gateway to drop a repeat.
     An answer (收到 / 已安全 / 需要帮助) is kept on every row of that recipient for that alert.
     """
 
@@ -429,6 +430,8 @@ class Delivery(models.Model):
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The claiming worker's batch (claims.py): its advisory lock is free once that worker is gone.
+    claim_key = models.IntegerField(_("claim key"), null=True, blank=True)
     sent_at = models.DateTimeField(pgettext_lazy("alert", "sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     ack = models.CharField(_("answer"), max_length=10, choices=Ack.choices, blank=True)
