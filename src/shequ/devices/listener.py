@@ -36,6 +36,7 @@ from django.db import close_old_connections, connections
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from .ingest import Incoming, ingest_batch
+from .mqtt_client import BulkClient
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Listener:
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self.processed = 0  # messages committed and acknowledged (for tests and the benchmark)
-        client = mqtt.Client(
+        client = BulkClient(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=MQTTProtocolVersion.MQTTv311,
@@ -176,9 +177,8 @@ class Listener:
         self.acknowledge(taken)
 
     def acknowledge(self, taken: list[tuple[int, mqtt.MQTTMessage]]) -> None:
-        for generation, m in taken:
-            if generation == self.generation and self.connected.is_set():
-                self.client.ack(m.mid, m.qos)
+        if self.connected.is_set():
+            self.client.ack_many(m.mid for generation, m in taken if generation == self.generation and m.qos == 1)
         self.processed += len(taken)
 
     def run(self) -> None:
