@@ -283,9 +283,6 @@ def run(args, site, broker) -> int:
     print(f"  device_listener (checked, deduped, rules, committed, acked): {rate:10,.0f} msgs/s")
     print(f"  ratio to the bare subscriber: {rate / bare_rate:.2f} (3.1.1), {rate / bare5_rate:.2f} (5)")
     print(f"  ingest_batch alone (1,000 a batch, no broker):      {writer_rate:10,.0f} msgs/s")
-    # Receiving and writing share one GIL: a message costs the sum of both, so this is the listener's ceiling.
-    bound = 1 / (1 / bare_rate + 1 / writer_rate)
-    print(f"  one-GIL ceiling 1/(1/bare 3.1.1 + 1/ingest): {bound:10,.0f} msgs/s; listener at {rate / bound:.2f} of it")
     if times:
         print(f"  alarm -> event committed ({len(times)} alarms):   median {statistics.median(times) * 1000:.1f} ms, "
               f"p99 {p99 * 1000:.1f} ms")  # fmt: skip
