@@ -60,20 +60,38 @@ def publish_all(port: int, prefix: str, messages: list[tuple[str, bytes]]) -> No
     client.loop_stop()
 
 
-def subscribe_session(port: int, client_id: str, prefix: str) -> None:
-    """Create a persistent session subscribed to the prefix, then leave: the broker queues for it."""
+def _client(client_id: str, v5: bool):
+    """A subscriber on a persistent session: MQTT 5 (clean start off, a session that never expires) or 3.1.1 (clean
+    session off, as the listener)."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    if v5:
+        return mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id,
+                           protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+    return mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id,
+                       protocol=MQTTProtocolVersion.MQTTv311, clean_session=False)  # fmt: skip
+
+
+def _connect(client, port: int, v5: bool) -> None:
     from paho.mqtt.packettypes import PacketTypes
     from paho.mqtt.properties import Properties
 
-    done = threading.Event()
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
-    client.on_subscribe = lambda *a: done.set()
+    if not v5:
+        client.connect("127.0.0.1", port)
+        return
     props = Properties(PacketTypes.CONNECT)
     props.SessionExpiryInterval = 0xFFFFFFFF
+    props.ReceiveMaximum = 5000
     client.connect("127.0.0.1", port, clean_start=False, properties=props)
+
+
+def subscribe_session(port: int, client_id: str, prefix: str, v5: bool) -> None:
+    """Create a persistent session subscribed to the prefix, then leave: the broker queues for it."""
+    done = threading.Event()
+    client = _client(client_id, v5)
+    client.on_subscribe = lambda *a: done.set()
+    _connect(client, port, v5)
     client.loop_start()
     client.subscribe(f"{prefix}/+/messages", qos=1)
     done.wait(10)
@@ -81,13 +99,8 @@ def subscribe_session(port: int, client_id: str, prefix: str) -> None:
     client.loop_stop()
 
 
-def bare_receive(port: int, client_id: str, n: int) -> float:
+def bare_receive(port: int, client_id: str, n: int, v5: bool) -> float:
     """A bare paho subscriber on the same kind of session: seconds to receive (and acknowledge) n messages."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
     got = {"n": 0}
     done = threading.Event()
 
@@ -96,14 +109,10 @@ def bare_receive(port: int, client_id: str, n: int) -> float:
         if got["n"] >= n:
             done.set()
 
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+    client = _client(client_id, v5)
     client.on_message = on_message
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 0xFFFFFFFF
-    props.ReceiveMaximum = 5000
     started = time.perf_counter()
-    client.connect("127.0.0.1", port, clean_start=False, properties=props)
+    _connect(client, port, v5)
     client.loop_start()
     done.wait(600)
     elapsed = time.perf_counter() - started
@@ -197,11 +206,14 @@ def run(args, site, broker) -> int:
     messages = [(codes[i % len(codes)], heartbeat(i)) for i in range(args.messages)]
     load_before = os.getloadavg()[0]
 
-    # 1. the bare subscriber: messages queued for its session, then received
-    bare_prefix, bare_id = "bench/bare/devices", "bench-bare"
-    subscribe_session(broker.port, bare_id, bare_prefix)
-    publish_all(broker.port, bare_prefix, [(c, b) for c, b in messages])
-    bare_seconds = bare_receive(broker.port, bare_id, len(messages))
+    # 1. the bare subscribers (MQTT 3.1.1, as the listener, and MQTT 5): messages queued for each one's session,
+    # then received
+    bare_seconds = {}
+    for v5 in (False, True):
+        bare_prefix, bare_id = f"bench/bare{int(v5)}/devices", f"bench-bare-{int(v5)}"
+        subscribe_session(broker.port, bare_id, bare_prefix, v5)
+        publish_all(broker.port, bare_prefix, messages)
+        bare_seconds[v5] = bare_receive(broker.port, bare_id, len(messages), v5)
 
     # 2. the listener, the same way (rules applied to every message; heartbeats match none, alarms below do), in a
     # process tuned as manage.py device_listener tunes its own
@@ -244,14 +256,33 @@ def run(args, site, broker) -> int:
     listener.stop.set()
     thread.join(10)
 
-    rate, bare_rate = len(messages) / listener_seconds, len(messages) / bare_seconds
+    # 4. the writer alone: the same number of new heartbeats straight into ingest_batch in batches of 1,000 (no
+    # broker): what the listener's writing thread costs a message, the other half of its ceiling
+    from shequ.devices.ingest import Incoming, ingest_batch
+
+    later = base + timezone.timedelta(minutes=30)
+    items = [
+        Incoming(code=codes[i % len(codes)], wire="mqtt",
+                 body=json.dumps({"type": "heartbeat", "at": (later + timezone.timedelta(milliseconds=i)).isoformat(),
+                                  "battery": 90}).encode())
+        for i in range(len(messages))
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    for start in range(0, len(items), 1000):
+        ingest_batch(items[start : start + 1000])
+    writer_rate = len(items) / (time.perf_counter() - t0)
+
+    rate = len(messages) / listener_seconds
+    bare_rate, bare5_rate = len(messages) / bare_seconds[False], len(messages) / bare_seconds[True]
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] if times else float("nan")
     print(f"devices benchmark ({args.db}, {len(messages):,} messages, load {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after, {os.cpu_count()} cores)")  # fmt: skip
-    print(f"  bare paho subscriber (QoS 1, same broker):      {bare_rate:10,.0f} msgs/s")
+    print(f"  bare paho subscriber, MQTT 3.1.1 (QoS 1, same broker): {bare_rate:10,.0f} msgs/s")
+    print(f"  bare paho subscriber, MQTT 5 (QoS 1, same broker):     {bare5_rate:10,.0f} msgs/s")
     print(f"  device_listener (checked, deduped, rules, committed, acked): {rate:10,.0f} msgs/s")
-    print(f"  ratio to the bare subscriber: {rate / bare_rate:.2f}")
+    print(f"  ratio to the bare subscriber: {rate / bare_rate:.2f} (3.1.1), {rate / bare5_rate:.2f} (5)")
+    print(f"  ingest_batch alone (1,000 a batch, no broker):      {writer_rate:10,.0f} msgs/s")
     if times:
         print(f"  alarm -> event committed ({len(times)} alarms):   median {statistics.median(times) * 1000:.1f} ms, "
               f"p99 {p99 * 1000:.1f} ms")  # fmt: skip

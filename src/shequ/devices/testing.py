@@ -21,8 +21,8 @@ user {user}
 persistence true
 persistence_location {folder}/
 autosave_interval 1
-# Keep everything for an absent persistent session (the default drops past 1,000), and send a listener as many
-# unacknowledged messages as it asks for (its MQTT 5 Receive Maximum).
+# Keep everything for an absent persistent session (the default drops past 1,000), and send the listener any
+# number of unacknowledged messages (the default, 20, would cap its batches at 20: it acknowledges after commit).
 max_queued_messages 0
 max_inflight_messages 0
 log_dest file {folder}/mosquitto.log
