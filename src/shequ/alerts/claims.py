@@ -9,19 +9,16 @@ alone says it was lost.
 
 from __future__ import annotations
 
-import logging
 import secrets
 
-from django.db import DatabaseError, connection
-
-log = logging.getLogger(__name__)
+from shequ.core import leases
 
 # The namespace (first key) of the claim locks; the second key is the batch's random ``Delivery.claim_key``.
 _LOCK_SPACE = 0x53485141  # "SHQA" (imports use "SHQI")
 
 
 def advisory() -> bool:
-    return connection.vendor == "postgresql"
+    return leases.available()
 
 
 def hold() -> int | None:
@@ -29,26 +26,15 @@ def hold() -> int | None:
     if not advisory():
         return None
     key = secrets.randbits(31)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_SPACE, key])
+    leases.hold(_LOCK_SPACE, key)
     return key
 
 
 def let_go(key: int | None) -> None:
-    if key is None:
-        return
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, key])
-    except DatabaseError:  # the connection is gone, and its lock with it
-        log.warning("alert claim %s: its lock was not given back (the connection broke)", key, exc_info=True)
+    if key is not None:
+        leases.let_go(_LOCK_SPACE, key, f"alert claim {key}")
 
 
 def lost(key: int) -> bool:
-    """No live worker holds the claim: its lock is free (taken and given back at once to find out)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, key])
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, key])
-    return True
+    """No live worker holds the claim."""
+    return leases.free(_LOCK_SPACE, key)

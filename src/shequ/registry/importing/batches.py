@@ -12,27 +12,24 @@ matched, and how its records are saved.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shequ.access.models import User
-from shequ.core import clock
+from shequ.core import clock, leases
 
 from .. import actions
 from ..models import ImportBatch, ImportRejection, ImportStatus, LedgerSource, SourceKind
 from .mapping import resolve_mapping, save_mapping
 from .reading import Row
 from .values import Fault
-
-log = logging.getLogger(__name__)
 
 CHUNK = 1000
 Progress = Callable[[int, int], None]
@@ -104,7 +101,7 @@ def run_batch(
             batch = ImportBatch.objects.create(
                 source=source, file_name=file_name, sha256=sha256, by=by, total=len(rows), started_at=clock.now()
             )
-            _hold(batch.pk)
+            leases.hold(_LOCK_SPACE, batch.pk)
         try:
             report = ImportReport(batch=batch, total=len(rows), unmapped=columns.unmapped)
             if sha256:
@@ -135,7 +132,7 @@ def run_batch(
             if finish is not None:
                 finish(batch, status)
         finally:
-            _let_go(batch.pk)
+            leases.let_go(_LOCK_SPACE, batch.pk, f"import batch {batch.pk}")
     return report
 
 
@@ -163,35 +160,6 @@ _LOCK_SPACE = 0x53485149  # "SHQI"
 LOST_AFTER = timedelta(hours=24)
 
 
-def _advisory() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _hold(pk: int) -> None:
-    if _advisory():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_SPACE, pk])
-
-
-def _let_go(pk: int) -> None:
-    if _advisory():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
-        except DatabaseError:  # the connection is gone (and its lock with it): keep the import's own outcome
-            log.warning("import batch %s: its lock was not given back (the connection broke)", pk, exc_info=True)
-
-
-def _lost(pk: int) -> bool:
-    """No live import holds the batch: its lock is free (taken and given back at once to find out)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, pk])
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, pk])
-    return True
-
-
 def close_abandoned() -> int:
     """End as failed the batches left running by an import whose process died; returns how many.
 
@@ -200,8 +168,8 @@ def close_abandoned() -> int:
     between the look and the update has already written its own outcome."""
     now = clock.now()
     running = ImportBatch.objects.filter(status=ImportStatus.RUNNING)
-    if _advisory():
-        lost = [pk for pk in running.order_by("pk").values_list("pk", flat=True) if _lost(pk)]
+    if leases.available():
+        lost = [pk for pk in running.order_by("pk").values_list("pk", flat=True) if leases.free(_LOCK_SPACE, pk)]
     else:
         lost = list(running.filter(started_at__lt=now - LOST_AFTER).values_list("pk", flat=True))
     closed = 0
