@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--seconds", str(args.seconds), "--scale", str(args.scale)]
             command += ["--people", str(args.people), "--queries", str(args.queries), "--only", ",".join(args.benches)]
             command += ["--recipients", str(args.recipients), "--senders", str(args.senders)]
+            command += ["--clients", str(args.clients), "--rate", str(args.rate), "--soak", str(args.soak)]
+            command += ["--web-workers", str(args.web_workers), "--threads", str(args.threads)]
             if args.send_seconds:
                 command += ["--send-seconds", str(args.send_seconds)]
             if args.import_rows:

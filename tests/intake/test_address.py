@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shequ.geo import index as geo_index
 from shequ.geo.models import Building, Dwelling
 from shequ.intake import address
 from shequ.intake.numerals import normalise_digits, to_chinese, to_int
@@ -64,6 +65,27 @@ def test_forget_reads_a_changed_base(buildings, catalog_world):
     new = Building.objects.create(grid=w.g2, name="翠海花园9栋", address="红荔路3号翠海花园9栋", lon=0, lat=0)
     address.forget()
     assert address.resolve("翠海花园9栋").building == new
+
+
+def test_a_building_saved_or_deleted_is_seen_at_the_next_resolve(buildings, catalog_world):
+    """No forget(): saving a building moves the geo version the index was read at (so does deleting one)."""
+    w = catalog_world
+    assert address.resolve("翠海花园9栋").building is None
+    new = Building.objects.create(grid=w.g2, name="翠海花园9栋", address="红荔路3号翠海花园9栋", lon=0, lat=0)
+    assert address.resolve("翠海花园9栋").building == new
+    new.delete()
+    assert address.resolve("翠海花园9栋").building is None
+
+
+def test_a_building_gone_behind_the_index_is_no_candidate(buildings, catalog_world):
+    """Another process deleted it and this one was not nudged yet: resolve skips it instead of failing."""
+    w = catalog_world
+    new = Building.objects.create(grid=w.g2, name="翠海花园9栋", address="红荔路3号翠海花园9栋", lon=0, lat=0)
+    assert address.resolve("翠海花园9栋").building == new
+    Building.objects.filter(pk=new.pk).delete()  # a queryset delete still sends post_delete: hide it from the index
+    address._index.version = geo_index.version()
+    found = address.resolve("翠海花园9栋")
+    assert found.building != new and all(b != new for b, _s in found.candidates)
 
 
 @pytest.mark.parametrize("number", [0, 3, 10, 12, 20, 21, 105, 110, 283, 1001, 2024])

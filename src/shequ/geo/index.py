@@ -124,6 +124,11 @@ def locate(lon: float, lat: float) -> Located | None:
     return _index.locate(lon, lat)
 
 
+def version() -> object:
+    """The version the cache holds (None when it holds none): what other indexes of the base compare against."""
+    return cache.get(_VERSION_KEY)
+
+
 def invalidate() -> None:
     """Mark the index stale now and again after the current transaction commits, in every process."""
     _index.invalidate()

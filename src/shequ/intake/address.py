@@ -11,7 +11,8 @@ Near ties between buildings are ambiguous: the candidates are returned with thei
 and the grid only when they all share it.
 
 The index of buildings is built once per process and rebuilt when the geo index's
-version moves (a region edit) or when ``forget()`` is called (tests, imports).
+version moves (a region or building saved or deleted, in any process: the version in the
+cache, read on every resolve, and the bus nudge) or when ``forget()`` is called.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from shequ.core import bus
+from shequ.geo import index as geo_index
 from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 
 from .numerals import every_run, normalise_digits
@@ -113,11 +116,21 @@ class _Index:
         self.entries: list[_Entry] | None = None
         self.by_number: dict[str, list[_Entry]] = {}  # door number -> the buildings with it
         self.regions: list[tuple[str, str]] = []  # (name, code) of streets and communities, longest name first
+        self.version: object = None  # the geo index's version this was read at
+
+    def forget(self) -> None:
+        self.entries = None
 
     def get(self) -> list[_Entry]:
+        # The version is read on every resolve: one cache read beside scoring every building.
+        if self.entries is not None and geo_index.version() != self.version:
+            self.entries = None
         if self.entries is None:
             with self.lock:
                 if self.entries is None:
+                    # Subscribed and versioned before reading: an edit committed meanwhile makes it stale again.
+                    bus.subscribe(geo_index.TOPIC, self.forget)
+                    self.version = geo_index.version()
                     self.regions = sorted(
                         Region.objects.filter(
                             level__in=(RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.DISTRICT)
@@ -144,7 +157,7 @@ _index = _Index()
 
 def forget() -> None:
     """Drop the cached buildings: the next resolve reads the base again."""
-    _index.entries = None
+    _index.forget()
 
 
 def _clean(text: str) -> str:
@@ -257,12 +270,14 @@ def resolve(text: str, *, limit: int = 5) -> Resolved:
         ranked = _ranked(rest, prefix, entries, limit)
         if ranked and (not scored or ranked[0][0] > scored[0][0]):
             scored = ranked
+    buildings = {b.pk: b for b in Building.objects.select_related("grid").filter(pk__in=[e.pk for _s, e in scored])}
+    # A building deleted since the index was read (another process, not yet nudged) is not a candidate.
+    scored = [(s, e) for s, e in scored if e.pk in buildings]
     if not scored:
         return Resolved(None, 0.0)
     top = scored[0][0]
     ties = [e for s, e in scored if top - s < AMBIGUOUS_WITHIN]
-    buildings = {b.pk: b for b in Building.objects.select_related("grid").filter(pk__in=[e.pk for _s, e in scored])}
-    candidates = [(buildings[e.pk], s) for s, e in scored if e.pk in buildings]
+    candidates = [(buildings[e.pk], s) for s, e in scored]
     if len(ties) > 1 and room:
         # the room can tell apart buildings the base gives one address (a 303 in a two-storey house is not there)
         having = _with_room([e.pk for e in ties], entrance, room)
