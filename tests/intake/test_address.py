@@ -88,6 +88,26 @@ def test_a_building_gone_behind_the_index_is_no_candidate(buildings, catalog_wor
     assert found.building != new and all(b != new for b, _s in found.candidates)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "振华路12号华航小区3栋2单元501",
+        "振华路12号3栋",
+        "振华路十二号三栋",
+        "华航小区3栋",
+        "一社区华航小区3栋",
+        "东街道振华路十二号三栋",
+    ],
+)
+def test_the_shortlist_keeps_the_building_a_full_scan_finds(buildings, monkeypatch, text):
+    """A district has ~50,000 buildings: only a shortlist (shared character pairs, the door number) is scored."""
+    full = address.resolve(text)
+    monkeypatch.setattr(address, "SHORTLIST", 1)
+    short = address.resolve(text)
+    assert short.building == full.building == buildings["zh3"]
+    assert short.score == full.score
+
+
 @pytest.mark.parametrize("number", [0, 3, 10, 12, 20, 21, 105, 110, 283, 1001, 2024])
 def test_numbers_to_chinese_and_back(number):
     assert to_int(to_chinese(number)) == number

@@ -21,6 +21,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from shequ.core import bus
@@ -29,6 +30,7 @@ from shequ.geo.models import Building, Dwelling, Region, RegionLevel
 
 from .numerals import every_run, normalise_digits
 
+SHORTLIST = 300  # buildings scored in full a resolve, besides those with the written door number
 _ENTRANCE = re.compile(r"(\d+)(?:单元|门)")
 _ROOM = re.compile(r"(\d{3,4})(?:室|房|号房)?$")
 _ROOM_ALONE = re.compile(r"(\d{3,4})(?:室|房|号房)?")
@@ -115,6 +117,8 @@ class _Index:
         self.lock = threading.Lock()
         self.entries: list[_Entry] | None = None
         self.by_number: dict[str, list[_Entry]] = {}  # door number -> the buildings with it
+        self.by_bigram: dict[str, np.ndarray] = {}  # two characters -> the positions of the entries holding them
+        self.codes = np.array([], dtype=str)  # each entry's grid code, by position
         self.regions: list[tuple[str, str]] = []  # (name, code) of streets and communities, longest name first
         self.version: object = None  # the geo index's version this was read at
 
@@ -144,12 +148,33 @@ class _Index:
                         )
                     ]
                     by_number: dict[str, list[_Entry]] = {}
-                    for e in entries:
+                    by_bigram: dict[str, list[int]] = {}
+                    for i, e in enumerate(entries):
                         if e.number:
                             by_number.setdefault(e.number, []).append(e)
+                        for bigram in _bigrams(e.address + " " + e.name + " " + e.short):
+                            by_bigram.setdefault(bigram, []).append(i)
                     self.by_number = by_number
+                    self.by_bigram = {k: np.array(v, dtype=np.int32) for k, v in by_bigram.items()}
+                    self.codes = np.array([e.grid_code for e in entries])
                     self.entries = entries
         return self.entries
+
+    def shortlist(self, query: str, prefix: str, number: str) -> list[_Entry]:
+        """The buildings worth scoring: those sharing the most character pairs with the query (every building
+        whose name or address holds the query, or the query holds, is among them), and those with its door
+        number. Scoring all of a district's ~50,000 buildings took 0.6-1.2 s a resolve."""
+        entries = self.entries or []
+        hits = [self.by_bigram[b] for b in _bigrams(query) if b in self.by_bigram]
+        if len(entries) <= SHORTLIST or not hits:
+            pool = entries
+        else:
+            counts = np.bincount(np.concatenate(hits), minlength=len(entries))
+            if prefix:
+                counts[~np.char.startswith(self.codes, prefix)] = 0
+            top = np.argpartition(-counts, SHORTLIST)[:SHORTLIST]
+            pool = [entries[i] for i in top if counts[i] > 0] + self.by_number.get(number, [])
+        return [e for e in pool if e.grid_code.startswith(prefix)] if prefix else pool
 
 
 _index = _Index()
@@ -242,9 +267,13 @@ def _score(query: str, structure: tuple[str, str, str], entry: _Entry) -> float:
     return best
 
 
-def _ranked(core: str, prefix: str, entries: list[_Entry], limit: int) -> list[tuple[float, _Entry]]:
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} - {" "}
+
+
+def _ranked(core: str, prefix: str, limit: int) -> list[tuple[float, _Entry]]:
     structure = _structure(core)
-    pool = [e for e in entries if e.grid_code.startswith(prefix)] if prefix else entries
+    pool = set(_index.shortlist(core, prefix, structure[1]))
     scored = sorted(((round(_score(core, structure, e), 1), e) for e in pool), key=lambda se: (-se[0], se[1].pk))
     return [(s, e) for s, e in scored[:limit] if s >= MIN_SCORE]
 
@@ -257,7 +286,7 @@ def _with_room(pks: list[int], entrance: str, room: str) -> set[int]:
 
 
 def resolve(text: str, *, limit: int = 5) -> Resolved:
-    entries = _index.get()
+    _index.get()
     core, entrance, room = parse(text)
     core = _NEAR.sub("", core)
     # Two readings: region names in full only, and also their short forms; the better match wins
@@ -267,7 +296,7 @@ def resolve(text: str, *, limit: int = 5) -> Resolved:
         rest, prefix = _strip_regions(core, short=short)
         if not rest:
             continue
-        ranked = _ranked(rest, prefix, entries, limit)
+        ranked = _ranked(rest, prefix, limit)
         if ranked and (not scored or ranked[0][0] > scored[0][0]):
             scored = ranked
     buildings = {b.pk: b for b in Building.objects.select_related("grid").filter(pk__in=[e.pk for _s, e in scored])}
