@@ -257,11 +257,7 @@ def _reported_detail(user: User, event: Event) -> dict:
     the scoped query (ten joins) cost a fifth of the request's time. Its regions' names come from the memo."""
     if event.reporter_id != user.pk:
         return _fresh_detail(user, event)  # a source_ref that another account used first: its scope decides
-    ids = {event.grid_id, event.community_id, event.street_id, event.desk_id} - {None}
-    regions = memo.regions(ids)  # type: ignore[arg-type]
-    event.grid, event.community = regions.get(event.grid_id), regions.get(event.community_id)  # type: ignore[arg-type]
-    event.street, event.desk = regions.get(event.street_id), regions.get(event.desk_id)  # type: ignore[arg-type]
-    return event_detail(user, event)
+    return event_detail(user, memo.attach(event))
 
 
 # --- catalog ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from shequ.core import bus
 from shequ.geo.models import Region
 
-from .models import Category, Level
+from .models import Category, Event, Level
 
 TOPIC = "events.catalogue"
 _memo = bus.Memo(TOPIC, "geo")
@@ -41,6 +41,30 @@ def level(code: str) -> Level | None:
 def lowest_level() -> Level | None:
     """The level of a report that names none and whose category has no default."""
     return _memo.get(("level", None), lambda: Level.objects.order_by("rank").first())  # type: ignore[return-value]
+
+
+def _category_by_pk(pk: int) -> Category | None:
+    return _memo.get(  # type: ignore[return-value]
+        ("category-pk", pk), lambda: Category.objects.select_related("parent", "default_level").filter(pk=pk).first()
+    )
+
+
+def _level_by_pk(pk: int) -> Level | None:
+    return _memo.get(("level-pk", pk), lambda: Level.objects.filter(pk=pk).first())  # type: ignore[return-value]
+
+
+def attach(event: Event) -> Event:
+    """The event's category (with its parent and default level), level and regions, from the memo: a read of one
+    event joining them (eleven tables) spent 7 ms of PostgreSQL's time planning, more than reading it. The unit and
+    people stay lazy (one small read each, when a page uses them)."""
+    if event.category_id is not None:
+        event.category = _category_by_pk(event.category_id)  # type: ignore[assignment]
+    if event.level_id is not None:
+        event.level = _level_by_pk(event.level_id)  # type: ignore[assignment]
+    found = regions({event.grid_id, event.community_id, event.street_id, event.desk_id} - {None})  # type: ignore[arg-type]
+    event.grid, event.community = found.get(event.grid_id), found.get(event.community_id)  # type: ignore[arg-type]
+    event.street, event.desk = found.get(event.street_id), found.get(event.desk_id)  # type: ignore[arg-type]
+    return event
 
 
 def regions(ids: set[int]) -> dict[int, Region]:

@@ -14,6 +14,7 @@ from shequ.access.models import Role, User
 from shequ.access.scopes import area_prefix
 from shequ.core.errors import NotFound
 
+from . import memo
 from .models import OPEN_STATUSES, Event, Status, TimelineEntry
 
 
@@ -40,24 +41,8 @@ def get_event_for(user: User, *, pk: int | None = None, code: str | None = None,
     if not lookup:
         raise NotFound()
     try:
-        return (
-            events_for(user)
-            .select_related(
-                "category",
-                "category__parent",
-                "level",
-                "grid",
-                "community",
-                "street",
-                "desk",
-                "unit",
-                "reporter",
-                "handled_by",
-            )
-            # The regions' polygons are large and no page of one event draws them.
-            .defer("grid__boundary", "community__boundary", "street__boundary", "desk__boundary")
-            .get(**lookup)
-        )
+        # The catalogue's rows and the regions come from the memo, not from joins (memo.attach says why).
+        return memo.attach(events_for(user).get(**lookup))
     except (Event.DoesNotExist, ValueError, ValidationError) as e:  # a malformed token is a ValidationError
         raise NotFound() from e
 

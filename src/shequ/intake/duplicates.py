@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,11 +70,46 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return math.hypot(dx, dy)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A text as the scorer reads it: normalised, its TF-IDF vector, the classifier's probabilities."""
+
+    normalised: str
+    vector: tuple[np.ndarray, np.ndarray]
+    probabilities: np.ndarray
+
+
+# The open events' texts read by each model: a suggestion scores up to 200 of them, mostly the same ones again.
+_reads: weakref.WeakKeyDictionary[Model, dict[str, _Read]] = weakref.WeakKeyDictionary()
+READS_KEPT = 5_000  # about 3 KB each
+
+
+def _read(text: str, model: Model) -> _Read:
+    kept = _reads.setdefault(model, {})
+    found = kept.get(text)
+    if found is None:
+        vector = model.vector(text)
+        found = _Read(normalise(text), vector, model.probabilities_of(*vector))
+        if len(kept) >= READS_KEPT:
+            kept.clear()  # a bound, not a policy
+        kept[text] = found
+    return found
+
+
+def _text(a: _Read, b: _Read) -> float:
+    return max(_cosine(a.vector, b.vector), fuzz.ratio(a.normalised, b.normalised) / 100.0)
+
+
+def _agree(a: _Read, b: _Read) -> float:
+    p, q = a.probabilities, b.probabilities
+    return float(p @ q / max(float(np.sqrt((p @ p) * (q @ q))), 1e-12))
+
+
 def text_similarity(a: str, b: str, model: Model | None = None) -> float:
     """How alike two texts read, 0-1: the cosine of their TF-IDF vectors over the classifier's
     character n-grams, or rapidfuzz's ratio of the normalised texts if higher."""
     model = model or active_model()
-    return max(_cosine(model.vector(a), model.vector(b)), fuzz.ratio(normalise(a), normalise(b)) / 100.0)
+    return _text(_read(a, model), _read(b, model))
 
 
 def _cosine(u: tuple[np.ndarray, np.ndarray], v: tuple[np.ndarray, np.ndarray]) -> float:
@@ -85,8 +121,7 @@ def agreement(a: str, b: str, model: Model | None = None) -> float:
     """How far the classifier reads both texts as the same category: the cosine of its two
     probability vectors (1 when both are sure of the same category, near 0 when of different ones)."""
     model = model or active_model()
-    p, q = model.probabilities(a), model.probabilities(b)
-    return float(p @ q / max(float(np.sqrt((p @ p) * (q @ q))), 1e-12))
+    return _agree(_read(a, model), _read(b, model))
 
 
 def pair_score(
@@ -100,9 +135,10 @@ def pair_score(
     model: Model | None = None,
 ) -> float:
     model = model or active_model()
+    a, b = _read(text, model), _read(other_text, model)
     return combine(
-        text=text_similarity(text, other_text, model),
-        agree=agreement(text, other_text, model),
+        text=_text(a, b),
+        agree=_agree(a, b),
         same=category is not None and other_category_id == category.pk,
         metres=metres,
         radius=radius,
