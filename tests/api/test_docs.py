@@ -38,3 +38,11 @@ def test_it_lists_open311_requests_in_a_constant_number_of_queries(world, as_):
     for _ in range(3):
         report(world, resident)
     assert queries(admin.client, path) == one
+
+
+def test_a_list_and_a_detail_label_status_and_channel_in_chinese(world, as_):
+    resident, admin = as_(world.resident), as_(world.admin)
+    code = report(world, resident)
+    assert admin.client.get("/api/events").json()["items"][0]["status_label"] == "待受理"
+    detail = admin.client.get(f"/api/events/{code}").json()
+    assert (detail["status_label"], detail["channel_label"]) == ("待受理", "居民")

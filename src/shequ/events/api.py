@@ -10,6 +10,7 @@ upload endpoint: photos always arrive with the step they document.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import pydantic
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import ValidationError
@@ -30,6 +32,7 @@ from shequ.geo.models import Region
 
 from . import actions, hooks, memo
 from .models import Category, Channel, Event, Level
+from .models import Status as EventStatus
 from .queries import EventFilter, events_for, get_event_for
 from .schemas import (
     AcceptIn,
@@ -171,11 +174,20 @@ def _ref(obj: Any) -> dict | None:
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
+@functools.cache
+def _labels(language: str | None) -> dict[str, dict[str, str]]:
+    """Status and channel labels in a language: get_FOO_display() rebuilt the choices for every row of a page."""
+    return {
+        "status": {v: str(lbl) for v, lbl in EventStatus.choices},
+        "channel": {v: str(lbl) for v, lbl in Channel.choices},
+    }
+
+
 def event_row(event: Event) -> dict:
     return {
         "code": event.code,
         "status": event.status,
-        "status_label": str(event.get_status_display()),
+        "status_label": _labels(get_language())["status"].get(event.status, event.status),
         "channel": event.channel,
         "category": _ref(event.category),
         "level": _ref(event.level),
@@ -203,7 +215,7 @@ def event_detail(user: User, event: Event) -> dict:
     timeline, photos = getattr(event, "reported_rows", None) or (event.timeline.select_related("actor", "unit"), None)
     return {
         **event_row(event),
-        "channel_label": str(event.get_channel_display()),
+        "channel_label": _labels(get_language())["channel"].get(event.channel, event.channel),
         "grid": _ref(event.grid),
         "community": _ref(event.community),
         "street": _ref(event.street),
