@@ -7,12 +7,12 @@ a second one approves it, through ``shequ.alerts.actions``. Then:
 
 * **targeting**: ``targeting.resolve(Area.of(alert))`` and reading every recipient it selects (resident id and
   phone, in keyset chunks, as the fan-out reads them), beside one plain read of every person's id and phone.
-* **fan-out**: the ``fan_out_alert`` task's body (``delivery.fan_out``) alone on a quiet database, beside the
+* **fan-out**: the ``fan_out_alert`` task's body (``fanout.fan_out``) alone on a quiet database, beside the
   database's own bulk insert of the very same Delivery rows into a scratch copy of ``alerts_delivery`` (same
   columns, indexes and constraints): PostgreSQL ``COPY``, SQLite one ``executemany`` in one transaction.
 * **delivery**: a second alert to the same district, approved while ``manage.py send_deliveries`` workers are
   already running (as deployed), its fan-out task run at once in this process; every SMS and voice message goes
-  through ``delivery.send_due`` -> ``gateway.send_http`` to a local threaded HTTP SMS sink in its own process,
+  through ``sending.send_due`` -> ``gateway.send_http`` to a local threaded HTTP SMS sink in its own process,
   which checks every request's HMAC signature as the gateway test does. Deliveries per second, and the time from
   approval to the first and to the last message the sink received.
 

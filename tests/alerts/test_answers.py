@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from shequ.access.models import Role
-from shequ.alerts import actions, delivery
+from shequ.alerts import actions, answers, fanout
 from shequ.alerts.context_processors import alert_banner
 from shequ.alerts.models import Ack, Alert, Delivery
 from shequ.events.models import Event
@@ -23,12 +23,12 @@ PASSWORD = "pass-word-123"
 @pytest.fixture
 def alert(world, staff_c1b, town) -> Alert:
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     return alert
 
 
 def _link(alert: Alert, address: str) -> str:
-    return "/alerts/ack/" + delivery.ack_token(Delivery.objects.get(alert=alert, address=address, channel="sms")) + "/"
+    return "/alerts/ack/" + answers.ack_token(Delivery.objects.get(alert=alert, address=address, channel="sms")) + "/"
 
 
 def _answers(alert: Alert, person) -> set[tuple[str, str, str]]:
@@ -59,7 +59,7 @@ def test_a_forged_or_mangled_token_is_404_and_changes_nothing(client, alert, tow
     good = _link(alert, "13800000002")
     signature = good.split("/")[3].split(":")[1]
     other = Delivery.objects.get(alert=alert, address="13800000004", channel="sms")
-    forged = f"/alerts/ack/{delivery.ack_token(other).split(':')[0]}:{signature}/"  # another row, this signature
+    forged = f"/alerts/ack/{answers.ack_token(other).split(':')[0]}:{signature}/"  # another row, this signature
     for url in (forged, "/alerts/ack/abc/", good[:-5] + "/"):
         assert client.get(url).status_code == 404
         assert client.post(url, {"answer": "safe"}).status_code == 404
@@ -115,7 +115,7 @@ def test_a_resident_cannot_answer_an_alert_not_sent_to_them(client, world, alert
     other = approved(
         world.community_staff_c3, user("c3staff2", Role.COMMUNITY_STAFF, region=world.c3), regions=[world.c3]
     )
-    delivery.fan_out(other)
+    fanout.fan_out(other)
     client.login(username="resident", password=PASSWORD)
     assert client.post(f"/alerts/inbox/{other.pk}/answer/", {"answer": "safe"}).status_code == 404
     assert not Delivery.objects.exclude(ack="").exists()
@@ -141,7 +141,7 @@ def test_the_banner_shows_the_newest_unanswered_alert_in_force(world, alert, tow
     assert f'data-alert-banner="{alert.pk}"' in html and alert.headline in html
     assert f'action="/alerts/inbox/{alert.pk}/answer/"' in html
     assert 'name="next" value="/portal/report/"' in html
-    delivery.acknowledge(
+    answers.acknowledge(
         Delivery.objects.get(alert=alert, person=town.reader, channel="in_app"), answer=Ack.RECEIVED, channel="portal"
     )
     assert "data-alert-banner" not in _banner(world.resident)

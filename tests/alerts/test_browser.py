@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shequ.alerts import delivery
+from shequ.alerts import fanout, sending
 from shequ.alerts.models import Alert, OutboxMessage, State
 from shequ.events.models import Event
 from tests.browser import log_in, screenshot
@@ -67,8 +67,8 @@ def test_a_resident_answers_from_the_sms_link_on_a_phone(browser_page, live_serv
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
-    delivery.send_due()
+    fanout.fan_out(alert)
+    sending.send_due()
     text = OutboxMessage.objects.get(to="13800000002").text
     link = text[text.index(live_server.url) :]
     page.goto(link)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from shequ.alerts import delivery, followup
+from shequ.alerts import answers, fanout, followup, sending
 from shequ.alerts.models import Ack, Alert, AlertEntry, Delivery, DeliveryStatus, FollowUp
 from shequ.core import clock
 from shequ.events.models import Event
@@ -21,7 +21,7 @@ PASSWORD = "pass-word-123"
 @pytest.fixture
 def alert(world, staff_c1b, town) -> Alert:
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     return alert
 
 
@@ -35,7 +35,7 @@ def _names(alert: Alert, user) -> list[str]:
 
 def _answer(alert: Alert, person, answer: str = Ack.SAFE) -> None:
     row = Delivery.objects.filter(alert=alert, person=person).first()
-    delivery.acknowledge(row, answer=answer, channel="link")
+    answers.acknowledge(row, answer=answer, channel="link")
 
 
 def test_the_list_is_empty_until_the_window_closes(world, alert, town, client):
@@ -145,7 +145,7 @@ def test_the_board_counts_residents_per_grid(world, alert, town, settings):
     # Before sending: only the portal copy reached anyone.
     assert _counts(alert, world.community_staff) == {g1: (2, 1, 0, 0, 1), g2: (1, 0, 0, 0, 1), "total": (3, 1, 0, 0, 2)}
     Delivery.objects.filter(alert=alert, person=town.east).update(status=DeliveryStatus.FAILED)
-    delivery.send_due()
+    sending.send_due()
     _answer(alert, town.texter, Ack.NEED_HELP)
     _answer(alert, town.reader, Ack.RECEIVED)
     assert _counts(alert, world.community_staff) == {g1: (2, 2, 2, 1, 0), g2: (1, 0, 0, 0, 1), "total": (3, 2, 2, 1, 1)}

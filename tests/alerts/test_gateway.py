@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connection
 
-from shequ.alerts import delivery, gateway
+from shequ.alerts import fanout, gateway, sending
 from shequ.alerts.models import Delivery, DeliveryStatus, OutboxMessage
 from shequ.core import clock
 
@@ -77,7 +77,7 @@ def provider(settings) -> Iterator[Gateway]:
 def one_sms(world, staff_c1b, town) -> Delivery:
     """An alert over C1 whose only due delivery is the SMS to the texter (the others are put aside)."""
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     target = Delivery.objects.get(alert=alert, address="13800000002")
     Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).exclude(pk=target.pk).update(
         status=DeliveryStatus.FAILED
@@ -86,7 +86,7 @@ def one_sms(world, staff_c1b, town) -> Delivery:
 
 
 def test_it_posts_signed_json(provider, one_sms):
-    assert delivery.send_due() == 1
+    assert sending.send_due() == 1
     [request] = provider.received
     assert request["path"] == "/sms/send"
     assert request["headers"]["Content-Type"] == "application/json; charset=utf-8"
@@ -109,19 +109,19 @@ def test_a_5xx_is_retried_with_exponential_back_off(provider, one_sms, settings)
     provider.replies = [503, 502]
     t0 = clock.now()
     with clock.frozen(t0):
-        assert delivery.send_due() == 0
+        assert sending.send_due() == 0
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.QUEUED, 1, "HTTP 503")
     assert one_sms.next_attempt_at == t0 + timedelta(seconds=30)
     with clock.frozen(t0 + timedelta(seconds=29)):
-        assert delivery.send_due() == 0  # not due yet: no request
+        assert sending.send_due() == 0  # not due yet: no request
     assert len(provider.received) == 1
     with clock.frozen(t0 + timedelta(seconds=30)):
-        assert delivery.send_due() == 0
+        assert sending.send_due() == 0
     one_sms.refresh_from_db()
     assert one_sms.next_attempt_at == t0 + timedelta(seconds=30 + 60)  # doubled
     with clock.frozen(t0 + timedelta(seconds=90)):
-        assert delivery.send_due() == 1
+        assert sending.send_due() == 1
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.SENT, 3, "")
     assert len(provider.received) == 3
@@ -135,7 +135,7 @@ def test_it_fails_after_the_last_attempt(provider, one_sms, settings):
     t = clock.now()
     for _ in range(6):
         with clock.frozen(t):
-            delivery.send_due()
+            sending.send_due()
         t += timedelta(hours=1)
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.attempts, one_sms.last_error) == (DeliveryStatus.FAILED, 3, "HTTP 500")
@@ -144,7 +144,7 @@ def test_it_fails_after_the_last_attempt(provider, one_sms, settings):
 
 def test_a_4xx_fails_at_once(provider, one_sms):
     provider.replies = [400]
-    delivery.send_due()
+    sending.send_due()
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.attempts) == (DeliveryStatus.FAILED, 1)
     assert len(provider.received) == 1
@@ -153,7 +153,7 @@ def test_a_4xx_fails_at_once(provider, one_sms):
 def test_an_unreachable_gateway_is_retried(settings, one_sms):
     settings.SHEQU_SMS_URL = "http://127.0.0.1:9/nothing-listens-here"
     settings.SHEQU_SMS_TIMEOUT = 2
-    delivery.send_due()
+    sending.send_due()
     one_sms.refresh_from_db()
     assert one_sms.status == DeliveryStatus.QUEUED
     assert one_sms.last_error.startswith("network")
@@ -170,7 +170,7 @@ def _callback(client, payload: dict, key: str = KEY):
 
 
 def test_the_providers_delivery_report_marks_it_delivered(client, provider, one_sms):
-    delivery.send_due()
+    sending.send_due()
     response = _callback(client, {"ref": str(one_sms.pk), "status": "delivered"})
     assert response.status_code == 200
     assert response.json() == {"changed": True}
@@ -180,7 +180,7 @@ def test_the_providers_delivery_report_marks_it_delivered(client, provider, one_
 
 
 def test_an_unsigned_report_changes_nothing(client, provider, one_sms):
-    delivery.send_due()
+    sending.send_due()
     response = _callback(client, {"ref": str(one_sms.pk), "status": "failed"}, key="wrong")
     assert response.status_code == 403
     one_sms.refresh_from_db()
@@ -204,11 +204,11 @@ def test_a_batch_goes_over_one_kept_alive_connection_and_each_row_keeps_its_own_
 ):
     settings.SHEQU_ALERT_CLAIM_SECONDS = 600  # batches of 50 (the gateway timeout is 5 s)
     alert = _alert_to_many(world, staff_c1b, 60)
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
-    assert due > delivery.CLAIM_BATCH  # more than one batch
+    assert due > sending.CLAIM_BATCH  # more than one batch
 
-    assert delivery.send_due() == due
+    assert sending.send_due() == due
     assert len(provider.received) == due
     assert len({r["client"] for r in provider.received}) == 1  # one TCP connection for all of them
     refs = dict(Delivery.objects.filter(alert=alert).exclude(provider_ref="").values_list("pk", "provider_ref"))
@@ -219,17 +219,17 @@ def test_a_batch_goes_over_one_kept_alive_connection_and_each_row_keeps_its_own_
 def test_the_claim_batch_ends_well_inside_the_claim_timeout(settings):
     settings.SHEQU_SMS_TIMEOUT = 10
     settings.SHEQU_ALERT_CLAIM_SECONDS = 600
-    assert delivery.claim_batch() == 30  # 30 sends timing out at 10 s each: 300 s, half the claim timeout
+    assert sending.claim_batch() == 30  # 30 sends timing out at 10 s each: 300 s, half the claim timeout
     settings.SHEQU_ALERT_CLAIM_SECONDS = 5
-    assert delivery.claim_batch() == 1
+    assert sending.claim_batch() == 1
 
 
 def test_an_answer_or_report_that_came_in_during_the_batch_is_not_overwritten(one_sms):
-    [claimed] = delivery._claim(Delivery.objects.filter(pk=one_sms.pk), 1)
+    [claimed] = sending._claim(Delivery.objects.filter(pk=one_sms.pk), 1)
     assert claimed.status == DeliveryStatus.SENDING
     # The resident answered on another channel while the batch was still being sent.
     Delivery.objects.filter(pk=one_sms.pk).update(status=DeliveryStatus.ACKNOWLEDGED)
-    delivery._record_sent({one_sms.pk: "p-77"})
+    sending._record_sent({one_sms.pk: "p-77"})
     one_sms.refresh_from_db()
     assert (one_sms.status, one_sms.provider_ref) == (DeliveryStatus.ACKNOWLEDGED, "p-77")
     assert one_sms.sent_at is not None
@@ -243,14 +243,14 @@ def test_two_workers_at_once_send_every_message_exactly_once(provider, world, st
     # On commit the approval's task would send everything at once (the immediate backend): hold it.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     alert = _alert_to_many(world, staff_c1b, 80)
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     due = Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).count()
     start, sent, errors = threading.Barrier(2), [], []
 
     def worker() -> None:
         try:
             start.wait()
-            sent.append(delivery.send_due(limit=due))
+            sent.append(sending.send_due(limit=due))
         except Exception as e:
             errors.append(e)
         finally:
@@ -273,9 +273,9 @@ def test_a_retry_carries_the_first_tries_idempotency_key(provider, one_sms, sett
     provider.replies = [503]  # the provider may have taken it before it failed: the retry must be droppable
     t0 = clock.now()
     with clock.frozen(t0):
-        delivery.send_due()
+        sending.send_due()
     with clock.frozen(t0 + timedelta(seconds=30)):
-        assert delivery.send_due() == 1
+        assert sending.send_due() == 1
     keys = [r["headers"][gateway.IDEMPOTENCY_HEADER] for r in provider.received]
     assert keys == [str(one_sms.pk)] * 2
     assert [json.loads(r["body"])["ref"] for r in provider.received] == keys

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from shequ.alerts import actions, cap, targeting
+from shequ.alerts import cap, targeting, upstream
 from shequ.alerts.models import Alert, AlertEntry, Origin, State, UpstreamRule
 from shequ.core.errors import InvalidInput
 
@@ -48,7 +48,7 @@ def rule(world):
 
 
 def test_without_a_rule_an_upstream_alert_waits_as_a_draft(world):
-    alert = actions.import_cap(message(), by=world.community_staff, source="szmb.xml")
+    alert = upstream.import_cap(message(), by=world.community_staff, source="szmb.xml")
     assert (alert.state, alert.origin, alert.composer) == (State.DRAFT, Origin.UPSTREAM, world.community_staff)
     assert (alert.sender, alert.identifier, alert.headline) == (SENDER, "SZMB-1", "暴雨橙色预警")
     assert not Alert.objects.current().exists()
@@ -58,7 +58,7 @@ def test_without_a_rule_an_upstream_alert_waits_as_a_draft(world):
 def test_a_matching_rule_publishes_into_its_regions(world, rule):
     inside = resident_in(building_at(world.g2, 114.057, 22.545))
     resident_in(building_at(world.g3, 114.055, 22.555))  # C3: not the rule's region
-    alert = actions.import_cap(message(), by=None)
+    alert = upstream.import_cap(message(), by=None)
     assert (alert.state, alert.rule, alert.approver) == (State.APPROVED, rule, None)
     assert list(alert.regions.all()) == [world.c1]
     assert (alert.area_code, alert.target_residents) == (world.c1.code, 1)
@@ -75,7 +75,7 @@ def test_a_rule_clips_the_upstream_polygon_to_its_regions(world, rule):
     area = f"<areaDesc>北部</areaDesc><polygon>{ring}</polygon>"
     in_c1 = resident_in(building_at(world.g1, 114.052, 22.549))
     in_c3 = resident_in(building_at(world.g3, 114.052, 22.552))
-    alert = actions.import_cap(message(area=area), by=None)
+    alert = upstream.import_cap(message(area=area), by=None)
     assert alert.state == State.APPROVED
     got = set(targeting.resolve(targeting.Area.of(alert)).residents.values_list("pk", flat=True))
     assert got == {in_c1.pk}
@@ -83,9 +83,9 @@ def test_a_rule_clips_the_upstream_polygon_to_its_regions(world, rule):
 
 
 def test_a_rule_does_not_publish_what_it_does_not_match(world, rule):
-    weak = actions.import_cap(message("SZMB-2", severity="Moderate"), by=None)
-    other = actions.import_cap(message("SZMB-3", event="大风"), by=None)
-    away = actions.import_cap(
+    weak = upstream.import_cap(message("SZMB-2", severity="Moderate"), by=None)
+    other = upstream.import_cap(message("SZMB-3", event="大风"), by=None)
+    away = upstream.import_cap(
         message(
             "SZMB-4",
             area=f"<areaDesc>三社区</areaDesc><geocode><valueName>GB/T 2260</valueName><value>{world.c3.code}</value>"
@@ -93,25 +93,25 @@ def test_a_rule_does_not_publish_what_it_does_not_match(world, rule):
         ),
         by=None,
     )
-    exercise = actions.import_cap(
+    exercise = upstream.import_cap(
         message("SZMB-6").replace(b"<status>Actual</status>", b"<status>Exercise</status>"), by=None
     )
     assert [a.state for a in (weak, other, away, exercise)] == [State.DRAFT] * 4
     assert list(away.regions.all()) == [world.c3]
     rule.active = False
     rule.save()
-    assert actions.import_cap(message("SZMB-5"), by=None).state == State.DRAFT
+    assert upstream.import_cap(message("SZMB-5"), by=None).state == State.DRAFT
 
 
 def test_an_upstream_update_and_cancel_replace_the_earlier_messages(world, rule):
-    first = actions.import_cap(message("SZMB-1"), by=None)
+    first = upstream.import_cap(message("SZMB-1"), by=None)
     ref = f"{SENDER},SZMB-1,2026-11-21T08:00:00+08:00 {SENDER},SZMB-0,2026-11-20T08:00:00+08:00"
-    update = actions.import_cap(message("SZMB-1U", msg_type="Update", references=ref), by=None)
+    update = upstream.import_cap(message("SZMB-1U", msg_type="Update", references=ref), by=None)
     assert list(update.references.all()) == [first]
     assert update.external_references == f"{SENDER},SZMB-0,2026-11-20T08:00:00+08:00"
     first.refresh_from_db()
     assert first.superseded_by == update
-    cancel = actions.import_cap(
+    cancel = upstream.import_cap(
         message("SZMB-1C", msg_type="Cancel", references=f"{SENDER},SZMB-1U,2026-11-21T09:00:00+08:00"), by=None
     )
     assert cancel.state == State.APPROVED
@@ -119,16 +119,16 @@ def test_an_upstream_update_and_cancel_replace_the_earlier_messages(world, rule)
 
 
 def test_a_message_imports_once(world):
-    actions.import_cap(message(), by=None)
+    upstream.import_cap(message(), by=None)
     with pytest.raises(InvalidInput) as caught:
-        actions.import_cap(message(), by=None)
+        upstream.import_cap(message(), by=None)
     assert caught.value.code == "cap_duplicate"
     assert Alert.objects.count() == 1
 
 
 def test_an_invalid_message_imports_nothing(world, rule):
     with pytest.raises(InvalidInput) as caught:
-        actions.import_cap(message(severity="Terrible"), by=None)
+        upstream.import_cap(message(severity="Terrible"), by=None)
     assert "<severity>" in caught.value.message
     assert not Alert.objects.exists()
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from shequ.alerts import actions, delivery, live
+from shequ.alerts import actions, answers, fanout, live
 from shequ.alerts.models import Ack, Delivery, DeliveryChannel
 
 from .conftest import approved
@@ -49,7 +49,7 @@ def _events(response) -> list[dict]:
 
 def _out(world, staff_c1b, **kwargs):
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1], **kwargs)
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     return alert
 
 
@@ -94,7 +94,7 @@ def test_a_cancel_takes_the_banner_away(world, staff_c1b, town):
     after = _in_app(alert, town.reader).pk
     cancel = actions.cancel(alert, by=world.community_staff, reason="台风转向")
     actions.approve(actions.submit(cancel, by=world.community_staff), by=staff_c1b)
-    delivery.fan_out(cancel)
+    fanout.fan_out(cancel)
 
     (event,) = [e for e in _events(client.get(f"/alerts/stream/?after={after}")) if "event" in e]
     assert event["data"]["cancel"] is True and event["data"]["alert"] == cancel.pk
@@ -108,7 +108,7 @@ def test_an_answer_given_elsewhere_updates_the_banner_at_the_next_check(world, s
     feed = live.Feed(request=request, after=_in_app(alert, town.reader).pk)
     assert feed.poll() == [] and feed.banner == alert.pk  # the page shows the banner
     # The resident answers from the SMS link meanwhile.
-    delivery.acknowledge(_in_app(alert, town.reader), answer=Ack.SAFE, channel="link")
+    answers.acknowledge(_in_app(alert, town.reader), answer=Ack.SAFE, channel="link")
     assert feed.poll() == []  # between checks: one cheap query a round
     (event,) = feed.poll(recheck=True)
     assert (event.event, event.id) == ("banner", None)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from shequ.alerts import delivery
+from shequ.alerts import fanout
 from shequ.alerts.management.commands import send_deliveries
 from shequ.alerts.models import Alert, Delivery, DeliveryChannel, DeliveryStatus, OutboxMessage
 from shequ.core import clock
@@ -23,7 +23,7 @@ def test_the_fan_out_insert_keeps_every_value_and_skips_existing_rows(world, sta
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
     at = clock.now().replace(microsecond=123456)
     with clock.frozen(at):
-        assert delivery.fan_out(alert, chunk=2) == 7
+        assert fanout.fan_out(alert, chunk=2) == 7
     rows = list(Delivery.objects.filter(alert=alert))
     assert {r.created_at for r in rows} == {at}  # the timestamp round-trips to the microsecond, with its zone
     in_app = next(r for r in rows if r.channel == DeliveryChannel.IN_APP)
@@ -39,7 +39,7 @@ def test_the_fan_out_insert_keeps_every_value_and_skips_existing_rows(world, sta
     }
     # A second run (a worker finishing a fan-out it thinks was lost) adds nothing and fails on nothing.
     Delivery.objects.filter(alert=alert, channel=DeliveryChannel.VOICE, person=town.east).delete()
-    assert delivery.fan_out(alert, chunk=2) == 1
+    assert fanout.fan_out(alert, chunk=2) == 1
     assert Delivery.objects.filter(alert=alert).count() == 7
 
 
@@ -54,9 +54,9 @@ def test_the_worker_keeps_sending_while_rounds_send_something(world, staff_c1b, 
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
     t0 = clock.now() - timedelta(minutes=1)
     with clock.frozen(t0):
-        delivery.fan_out(earlier)
+        fanout.fan_out(earlier)
     with clock.frozen(t0 + timedelta(seconds=1)):
-        delivery.fan_out(alert)
+        fanout.fan_out(alert)
     Alert.objects.filter(pk=earlier.pk).update(superseded_by=alert)
     replaced = Delivery.objects.filter(alert=earlier, status=DeliveryStatus.QUEUED)
     replaced.exclude(pk=replaced.order_by("pk").values_list("pk", flat=True).first()).delete()
@@ -80,14 +80,14 @@ def test_a_running_fan_out_is_left_to_its_task_until_it_stalls(world, staff_c1b,
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
     t0 = alert.approved_at
     with clock.frozen(t0 + timedelta(seconds=5)):
-        assert alert not in delivery.alerts_to_fan_out()  # just approved: its fan_out_alert task has it
+        assert alert not in fanout.alerts_to_fan_out()  # just approved: its fan_out_alert task has it
     # The task wrote a first row 50 s after the approval, then went quiet (the rest of a crashed fan-out).
     with clock.frozen(t0 + timedelta(seconds=50)):
-        delivery.fan_out(alert)
+        fanout.fan_out(alert)
     Alert.objects.filter(pk=alert.pk).update(fanned_out_at=None)
     first = Delivery.objects.filter(alert=alert).order_by("pk").first()
     Delivery.objects.filter(alert=alert).exclude(pk=first.pk).delete()
     with clock.frozen(t0 + timedelta(seconds=100)):
-        assert alert not in delivery.alerts_to_fan_out()  # a row 50 s ago: still going
+        assert alert not in fanout.alerts_to_fan_out()  # a row 50 s ago: still going
     with clock.frozen(t0 + timedelta(seconds=111)):
-        assert list(delivery.alerts_to_fan_out()) == [alert]  # a minute without a row: lost, a worker takes over
+        assert list(fanout.alerts_to_fan_out()) == [alert]  # a minute without a row: lost, a worker takes over

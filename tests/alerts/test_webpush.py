@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client
 
-from shequ.alerts import delivery, webpush
+from shequ.alerts import answers, fanout, sending, webpush
 from shequ.alerts.models import Delivery, DeliveryChannel, DeliveryStatus, PushSubscription
 from shequ.audit.models import AuditEntry
 from shequ.core import clock
@@ -101,7 +101,7 @@ def _subscribed(world, browser: Browser, endpoint: str) -> PushSubscription:
 
 def _push_row(world, staff_c1b) -> Delivery:
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     return Delivery.objects.get(alert=alert, channel=DeliveryChannel.WEBPUSH)
 
 
@@ -141,7 +141,7 @@ def test_the_push_carries_vapid_ttl_and_an_encrypted_payload_with_the_headline_a
     row = _push_row(world, staff_c1b)
     assert (row.person_id, row.status) == (town.reader.pk, DeliveryStatus.QUEUED)
 
-    assert delivery.send_one(row.pk) == DeliveryStatus.SENT
+    assert sending.send_one(row.pk) == DeliveryStatus.SENT
     (request,) = push_service.received
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert request["path"] == "/wpush/v2/abc123"
@@ -168,7 +168,7 @@ def test_the_push_carries_vapid_ttl_and_an_encrypted_payload_with_the_headline_a
     row.refresh_from_db()
     assert data["title"] == row.alert.headline
     assert row.alert.headline in data["body"]
-    assert data["url"] == delivery.ack_url(row)
+    assert data["url"] == answers.ack_url(row)
     assert data["url"].startswith("https://shequ.example.cn/alerts/ack/")
     assert data["tag"] == f"shequ-alert-{row.alert_id}"
 
@@ -186,7 +186,7 @@ def test_a_gone_subscription_is_removed_and_the_row_fails(world, staff_c1b, town
     sub = _subscribed(world, browser, f"{push_service.url}/gone")
     push_service.status = status
     row = _push_row(world, staff_c1b)
-    assert delivery.send_one(row.pk) == DeliveryStatus.FAILED
+    assert sending.send_one(row.pk) == DeliveryStatus.FAILED
     assert not PushSubscription.objects.filter(pk=sub.pk).exists()
     row.refresh_from_db()
     assert f"HTTP {status}" in row.last_error
@@ -198,7 +198,7 @@ def test_a_busy_push_service_means_a_retry_with_back_off(world, staff_c1b, town,
     sub = _subscribed(world, browser, f"{push_service.url}/busy")
     push_service.status = status
     row = _push_row(world, staff_c1b)
-    assert delivery.send_one(row.pk) == DeliveryStatus.QUEUED
+    assert sending.send_one(row.pk) == DeliveryStatus.QUEUED
     row.refresh_from_db()
     assert row.attempts == 1 and row.next_attempt_at > clock.now()
     sub.refresh_from_db()
@@ -206,7 +206,7 @@ def test_a_busy_push_service_means_a_retry_with_back_off(world, staff_c1b, town,
 
     push_service.status = 201
     Delivery.objects.filter(pk=row.pk).update(next_attempt_at=clock.now())
-    assert delivery.send_one(row.pk) == DeliveryStatus.SENT
+    assert sending.send_one(row.pk) == DeliveryStatus.SENT
     assert len(push_service.received) == 2
 
 
@@ -214,7 +214,7 @@ def test_a_refused_push_is_not_retried(world, staff_c1b, town, browser, push_ser
     _subscribed(world, browser, f"{push_service.url}/bad")
     push_service.status = 400
     row = _push_row(world, staff_c1b)
-    assert delivery.send_one(row.pk) == DeliveryStatus.FAILED
+    assert sending.send_one(row.pk) == DeliveryStatus.FAILED
 
 
 def test_every_browser_of_the_resident_gets_it_and_one_row_stands_for_them(
@@ -224,7 +224,7 @@ def test_every_browser_of_the_resident_gets_it_and_one_row_stands_for_them(
     _subscribed(world, Browser(ec.generate_private_key(ec.SECP256R1()), os.urandom(16)), f"{push_service.url}/pc")
     row = _push_row(world, staff_c1b)
     assert Delivery.objects.filter(alert=row.alert, channel=DeliveryChannel.WEBPUSH).count() == 1
-    assert delivery.send_one(row.pk) == DeliveryStatus.SENT
+    assert sending.send_one(row.pk) == DeliveryStatus.SENT
     assert sorted(r["path"] for r in push_service.received) == ["/pc", "/phone"]
     row.refresh_from_db()
     assert row.provider_ref == "webpush:2/2"
@@ -232,7 +232,7 @@ def test_every_browser_of_the_resident_gets_it_and_one_row_stands_for_them(
 
 def test_residents_without_a_subscription_get_no_push_row(world, staff_c1b, town):
     alert = approved(world.community_staff, staff_c1b, regions=[world.c1])
-    delivery.fan_out(alert)
+    fanout.fan_out(alert)
     assert not Delivery.objects.filter(alert=alert, channel=DeliveryChannel.WEBPUSH).exists()
 
 

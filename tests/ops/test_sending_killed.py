@@ -27,7 +27,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shequ.access.models import Role
 from shequ.alerts import actions as alerts
-from shequ.alerts import delivery
+from shequ.alerts import sending
 from shequ.alerts.actions import AlertInput
 from shequ.alerts.models import AlertTemplate, Delivery, DeliveryChannel, DeliveryStatus
 from shequ.geo.models import Building, Dwelling
@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_send_leaves_every_delivery_sent_and_no_resident_two
     assert sink.held.wait(WAIT), "the worker did not reach the held send"
     (task,) = DBTaskResult.objects.filter(task_path__endswith="send_deliveries")
     assert task.status == "RUNNING"
-    assert delivery.release_stale() == 0  # a live worker's claim is its own: its lock is held
+    assert sending.release_stale() == 0  # a live worker's claim is its own: its lock is held
     workers.kill(worker)
     before_the_kill = sink.requests()
     sink.release.set()
@@ -162,7 +162,7 @@ def test_a_worker_killed_mid_send_leaves_every_delivery_sent_and_no_resident_two
     assert len(received_before) == HOLD_AT
     assert recorded, "nothing of the batch was written as sent before the kill (a write a second)"
     assert recorded < set(received_before)
-    assert len(recorded) + len(claimed) == delivery.CLAIM_BATCH
+    assert len(recorded) + len(claimed) == sending.CLAIM_BATCH
     held = received_before[-1]
     assert held in claimed
 

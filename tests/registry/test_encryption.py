@@ -17,7 +17,7 @@ from shequ.audit.models import AuditEntry
 from shequ.core import clock, crypto
 from shequ.core.errors import InvalidInput
 from shequ.core.fields import EncryptedLookup
-from shequ.registry import actions, encryption, merging, queries, search
+from shequ.registry import actions, bulk_writes, encryption, merging, queries, search, unmerging
 from shequ.registry.actions import MANUAL
 from shequ.registry.importing import import_file, uploads
 from shequ.registry.models import Change, ImportRejection, LedgerSource, Merge, Person
@@ -102,7 +102,7 @@ def test_history_and_merges_read_back_in_clear(base):
     assert token.startswith("e1.") and crypto.decrypt(token) == ZHANG
     record = Merge.objects.get()
     assert record.before["merged"]["id_number"] == WANG
-    merging.unmerge(record, by=None)
+    unmerging.unmerge(record, by=None)
     assert queries.people_with_id_number(WANG).get().name == "王强"
 
 
@@ -222,6 +222,6 @@ def test_the_migration_encrypts_existing_rows_and_back(db):
 
 def test_the_bulk_change_path_writes_tokens(db):
     row = ("person", 1, "id_number", None, ZHANG, "import", "demo", None, clock.now())
-    assert actions.insert_changes([row]) == 1
+    assert bulk_writes.insert_changes([row]) == 1
     ((value,),) = raw("SELECT new_value FROM registry_change")
     assert value.startswith("e1.") and Change.objects.get().new_value == ZHANG

@@ -9,7 +9,7 @@ import pytest
 
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition
-from shequ.registry import actions, queries
+from shequ.registry import actions, bulk_writes, queries
 from shequ.registry.actions import MANUAL, Source
 from shequ.registry.models import Change, Person, PersonTag, Residence, SourceKind
 
@@ -144,7 +144,7 @@ def _changes(record_type: str, pk: int) -> list[tuple]:
 
 
 def test_the_bulk_path_writes_the_history_one_by_one_writes_would(world):
-    """Imports and the demo write through actions.bulk_save (COPY / executemany); the history must not differ."""
+    """Imports and the demo write through bulk_writes.bulk_save (COPY / executemany); the history must not differ."""
     batch = Source(SourceKind.IMPORT, "7")
     values = {"name": "赵敏", "id_number": make_id(date(1990, 5, 4), seq=11), "phone": "13500135000"}
     with clock.frozen(at("2025-02-01")):
@@ -154,9 +154,9 @@ def test_the_bulk_path_writes_the_history_one_by_one_writes_would(world):
     other_id = make_id(date(1990, 5, 4), seq=12)
     bulk = Person(**actions._validated_person({**defaults, **values, "id_number": other_id}, pk=None))
     with clock.frozen(at("2025-02-01")):
-        actions.bulk_save_people(new=[bulk], changed=[], by=world.admin, source=batch)
+        bulk_writes.bulk_save_people(new=[bulk], changed=[], by=world.admin, source=batch)
         bulk = Person.objects.get(pk=bulk.pk)
-        actions.bulk_save_people(
+        bulk_writes.bulk_save_people(
             new=[], changed=[(bulk, {"phone": "13500135001", "ethnicity": "01"})], by=world.admin, source=batch
         )
     strip = lambda rows: [r for r in rows if r[0] not in ("id_number", "gender")]  # noqa: E731  the IDs differ

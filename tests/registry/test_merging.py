@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.core.errors import InvalidInput, InvalidTransition
-from shequ.registry import actions, merging, queries
+from shequ.registry import actions, merging, queries, reviewing, unmerging
 from shequ.registry.actions import MANUAL
 from shequ.registry.models import (
     Change,
@@ -121,7 +121,7 @@ def test_it_ends_a_duplicate_residence_and_tag_instead_of_moving_them(world, hom
     assert Residence.objects.get(person=b).end is not None
     assert PersonTag.objects.get(person=b).until is not None
     assert (len(record.moved["residences_closed"]), len(record.moved["tags_closed"])) == (1, 1)
-    merging.unmerge(record, by=None)
+    unmerging.unmerge(record, by=None)
     assert state(a, b) == before
 
 
@@ -130,7 +130,7 @@ def test_it_unmerges_back_to_exactly_before_with_history(world, homes, pair):
     before = state(kept, merged)
     record = merging.merge(kept, merged, choices={"name": "merged"}, by=world.community_staff)
     assert state(kept, merged) != before
-    undone = merging.unmerge(record, by=world.street_dispatcher)
+    undone = unmerging.unmerge(record, by=world.street_dispatcher)
     assert state(kept, merged) == before
     assert (undone.undone_by, undone.undone_at is not None) == (world.street_dispatcher, True)
     merged.refresh_from_db()
@@ -143,7 +143,7 @@ def test_it_unmerges_back_to_exactly_before_with_history(world, homes, pair):
     }
     assert back.filter(record_type="person", record_id=merged.pk, field="merged_into", new_value=None).exists()
     with pytest.raises(InvalidTransition) as again:
-        merging.unmerge(record, by=None)
+        unmerging.unmerge(record, by=None)
     assert again.value.code == "unmerge_unsafe"
 
 
@@ -153,7 +153,7 @@ def test_it_refuses_to_unmerge_after_an_edit_and_says_which_field(world, pair):
     actions.update_person(kept, by=None, source=MANUAL, phone="13700137000")
     after_edit = state(kept, merged)
     with pytest.raises(InvalidTransition) as refused:
-        merging.unmerge(record, by=None)
+        unmerging.unmerge(record, by=None)
     assert "电话" in refused.value.message
     assert state(kept, merged) == after_edit
     assert Merge.objects.get().undone_at is None
@@ -165,10 +165,10 @@ def test_it_refuses_to_unmerge_under_a_later_merge_until_that_is_undone(world, p
     first = merging.merge(kept, merged, by=None)
     second = merging.merge(kept, third, by=None)
     with pytest.raises(InvalidTransition) as refused:
-        merging.unmerge(first, by=None)
+        unmerging.unmerge(first, by=None)
     assert str(third.pk) in refused.value.message and "撤销" in refused.value.message
-    merging.unmerge(second, by=None)
-    merging.unmerge(first, by=None)
+    unmerging.unmerge(second, by=None)
+    unmerging.unmerge(first, by=None)
     assert Person.objects.current().filter(pk__in=[kept.pk, merged.pk, third.pk]).count() == 3
 
 
@@ -202,10 +202,10 @@ def test_it_marks_the_candidate_merged_or_distinct(world):
     one.refresh_from_db()
     assert (one.status, one.decided_by) == ("merged", world.community_staff)
     with pytest.raises(InvalidTransition):
-        merging.mark_distinct(one, by=None)
+        reviewing.mark_distinct(one, by=None)
     with pytest.raises(InvalidInput):
         merging.merge(b, c, candidate=other, by=None)  # a is merged away; the candidate is about a and c
-    merging.mark_distinct(other, by=world.community_staff)
+    reviewing.mark_distinct(other, by=world.community_staff)
     assert MatchCandidate.objects.get(pk=other.pk).status == "distinct"
 
 
@@ -269,7 +269,7 @@ def test_it_round_trips_any_merge_through_unmerge(world, homes, left, right, wit
         else:
             assert Person.objects.get(pk=merged.pk).merged_into_id == kept.pk
             assert Change.objects.count() > changes
-            merging.unmerge(record, by=None)
+            unmerging.unmerge(record, by=None)
             assert state(kept, merged) == before
         transaction.set_rollback(True)
 
@@ -280,7 +280,7 @@ def test_it_refuses_to_unmerge_after_a_moved_residence_ended(world, homes, pair)
     moved = Residence.objects.get(pk=record.moved["residences"][0])
     actions.move_out(moved, until=date(2030, 1, 1), by=None, source=MANUAL)
     with pytest.raises(InvalidTransition) as refused:
-        merging.unmerge(record, by=None)
+        unmerging.unmerge(record, by=None)
     assert "迁出" in refused.value.message
     assert Person.objects.get(pk=merged.pk).merged_into == kept
 
@@ -310,7 +310,7 @@ def test_open_employments_move_to_the_kept_record_and_come_back_on_unmerge(world
         shop.pk,
         firm.pk,
     }
-    merging.unmerge(record, by=world.street_dispatcher)
+    unmerging.unmerge(record, by=world.street_dispatcher)
     assert state(kept, merged) == before
     back = Change.objects.filter(record_type="employment", actor=world.street_dispatcher)
     assert set(back.values_list("record_id", "field")) == {(moving.pk, "person"), (both_merged.pk, "end")}
@@ -324,7 +324,7 @@ def test_it_refuses_to_unmerge_after_a_moved_employment_ended(world, pair):
     moved = Employment.objects.get(pk=record.moved["employments"][0])
     actions.leave_employment(moved, until=date(2030, 1, 1), by=None, source=MANUAL)
     with pytest.raises(InvalidTransition) as refused:
-        merging.unmerge(record, by=None)
+        unmerging.unmerge(record, by=None)
     assert "从业关系" in refused.value.message
     assert Person.objects.get(pk=merged.pk).merged_into == kept
 
@@ -335,5 +335,5 @@ def test_a_merge_recorded_before_employments_existed_still_undoes(world, pair):
     for key in ("employments", "employment_ends", "employments_closed"):
         record.moved.pop(key)
     record.save(update_fields=["moved"])  # through save(): the snapshots are sealed as they are written
-    merging.unmerge(Merge.objects.get(pk=record.pk), by=None)
+    unmerging.unmerge(Merge.objects.get(pk=record.pk), by=None)
     assert Person.objects.get(pk=merged.pk).merged_into is None

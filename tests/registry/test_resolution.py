@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from hypothesis import given
 
-from shequ.registry import actions, merging, resolution
+from shequ.registry import actions, merging, resolution, reviewing, unmerging
 from shequ.registry.actions import MANUAL
 from shequ.registry.importing import import_file
 from shequ.registry.matching import MERGE_THRESHOLD, REVIEW_THRESHOLD, Decision, could_match, score
@@ -84,7 +84,7 @@ def test_it_changes_nothing_when_run_again(base):
 def test_it_never_proposes_a_pair_marked_distinct_again(base, world):
     resolution.resolve_identities()
     pending = MatchCandidate.objects.get(status="pending")
-    merging.mark_distinct(pending, by=world.community_staff)
+    reviewing.mark_distinct(pending, by=world.community_staff)
     # Edited since: its keys are recomputed, the pair found again, and still not proposed.
     actions.update_person(base["chen_maybe"], by=None, source=MANUAL, hukou_address="福田区")
     again = resolution.resolve_identities()
@@ -95,7 +95,7 @@ def test_it_never_proposes_a_pair_marked_distinct_again(base, world):
 
 def test_it_keeps_an_undone_automatic_merge_for_a_person_to_decide(base):
     resolution.resolve_identities()
-    merging.unmerge(Merge.objects.get(), by=None)
+    unmerging.unmerge(Merge.objects.get(), by=None)
     again = resolution.resolve_identities()
     assert again.merged == 0
     assert MatchCandidate.objects.filter(status="pending").count() == 2  # the undone pair is back in the queue

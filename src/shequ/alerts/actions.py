@@ -4,7 +4,8 @@
                                                    -> reject (reason) -> rejected -> edit -> draft
     approved -> update | cancel: a new draft message (msgType Update/Cancel) referencing the earlier ones;
                 on its approval the earlier ones are replaced (``superseded_by``) and leave the feed.
-    import_cap: an upstream message becomes a draft, or is approved at once when an ``UpstreamRule`` matches.
+    import_cap (upstream.py): an upstream message becomes a draft, or is approved at once when an ``UpstreamRule``
+                matches.
 
 Who: community staff and above (and administrators), for areas inside their own. An approver is a second
 person (never the composer nor the submitter) at the composer's level or higher whose area covers the alert's.
@@ -43,7 +44,6 @@ from .models import (
     Scope,
     Severity,
     State,
-    UpstreamRule,
     Urgency,
 )
 
@@ -225,7 +225,7 @@ def _apply(alert: Alert, data: AlertInput, *, by: User) -> targeting.Area:
     return area
 
 
-def _log(alert: Alert, action: str, by: User | None, from_state: str, note: str = "") -> None:
+def log_entry(alert: Alert, action: str, by: User | None, from_state: str, note: str = "") -> None:
     AlertEntry.objects.create(
         alert=alert, action=action, actor=by, from_state=from_state, to_state=alert.state, note=note, at=clock.now()
     )
@@ -235,7 +235,7 @@ def _lock(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 
 
-def _count(alert: Alert) -> None:
+def count_targets(alert: Alert) -> None:
     counts = targeting.resolve(targeting.Area.of(alert)).counts()
     alert.target_dwellings = counts.dwellings
     alert.target_residents = counts.residents
@@ -264,9 +264,9 @@ def compose(*, by: User, data: AlertInput, msg_type: str = MsgType.ALERT) -> Ale
     _apply(alert, data, by=by)
     alert.save()
     alert.regions.set(data.regions)
-    _count(alert)
+    count_targets(alert)
     alert.save()
-    _log(alert, "compose", by, "")
+    log_entry(alert, "compose", by, "")
     return alert
 
 
@@ -290,9 +290,9 @@ def edit(alert: Alert, *, by: User, data: AlertInput) -> Alert:
     alert.updated_at = clock.now()
     alert.save()
     alert.regions.set(data.regions)
-    _count(alert)
+    count_targets(alert)
     alert.save()
-    _log(alert, "edit", by, before)
+    log_entry(alert, "edit", by, before)
     return alert
 
 
@@ -306,12 +306,12 @@ def submit(alert: Alert, *, by: User) -> Alert:
     if alert.expires and alert.expires <= clock.now():
         raise InvalidInput(_("This alert has already expired; change its expiry time first."), field="expires")
     cap.to_xml(alert)  # a message that would not validate never reaches an approver
-    _count(alert)
+    count_targets(alert)
     alert.state = State.PENDING
     alert.submitted_by = by
     alert.submitted_at = alert.updated_at = clock.now()
     alert.save()
-    _log(alert, "submit", by, State.DRAFT)
+    log_entry(alert, "submit", by, State.DRAFT)
     return alert
 
 
@@ -330,7 +330,7 @@ def _may_approve(alert: Alert, by: User) -> None:
         raise PermissionDenied(_("The approver must work at the composer's level or higher."))
 
 
-def _supersede(alert: Alert) -> None:
+def supersede(alert: Alert) -> None:
     if alert.msg_type in (MsgType.UPDATE, MsgType.CANCEL):
         alert.references.filter(state=State.APPROVED).update(superseded_by=alert)
 
@@ -342,7 +342,7 @@ def approve(alert: Alert, *, by: User) -> Alert:
     _may_approve(alert, by)
     if alert.expires and alert.expires <= clock.now():
         raise InvalidInput(_("This alert has already expired; reject it and compose a new one."), field="expires")
-    _count(alert)
+    count_targets(alert)
     alert.state = State.APPROVED
     alert.approver = by
     alert.approved_at = alert.updated_at = clock.now()
@@ -351,8 +351,8 @@ def approve(alert: Alert, *, by: User) -> Alert:
         alert.sent = alert.approved_at
     alert.save()
     cap.to_xml(alert)
-    _supersede(alert)
-    _log(alert, "approve", by, State.PENDING)
+    supersede(alert)
+    log_entry(alert, "approve", by, State.PENDING)
     tasks.enqueue_fan_out(alert)
     return alert
 
@@ -365,7 +365,7 @@ def reject(alert: Alert, *, by: User, reason: str) -> Alert:
     alert.state = State.REJECTED
     alert.updated_at = clock.now()
     alert.save()
-    _log(alert, "reject", by, State.PENDING, alert.reject_reason)
+    log_entry(alert, "reject", by, State.PENDING, alert.reject_reason)
     return alert
 
 
@@ -389,7 +389,7 @@ def _follow_up(original: Alert, *, by: User, msg_type: str, note: str) -> Alert:
     alert.references.set(chain)
     alert.external_references = original.external_references
     alert.save(update_fields=["external_references"])
-    _log(alert, msg_type.lower(), by, "", _("References %(id)s") % {"id": original.identifier})
+    log_entry(alert, msg_type.lower(), by, "", _("References %(id)s") % {"id": original.identifier})
     return alert
 
 
@@ -404,103 +404,3 @@ def cancel(original: Alert, *, by: User, reason: str) -> Alert:
     """A draft Cancel of the original; once approved the original leaves the feed."""
     reason = _text(reason, _("Give the reason for cancelling."), "reason", limit=1000)
     return _follow_up(original, by=by, msg_type=MsgType.CANCEL, note=reason)
-
-
-# --- upstream ---------------------------------------------------------------------------------------
-
-
-def _clip(codes: list[str], rule_codes: list[str]) -> list[str]:
-    """The deeper of each pair of nested codes: where the upstream's regions and the rule's overlap."""
-    out = {c for c in codes if any(c.startswith(r) for r in rule_codes)}
-    out |= {r for r in rule_codes if any(r.startswith(c) for c in codes)}
-    return sorted(out)
-
-
-@transaction.atomic
-def import_cap(data: bytes, *, by: User | None, source: str = "") -> Alert:
-    """Import an upstream CAP 1.2 message. A matching ``UpstreamRule`` publishes it at once into its
-    regions; otherwise it becomes a draft of the importing user, for a second person to approve."""
-    incoming = cap.parse(data)
-    if Alert.objects.filter(sender=incoming.sender, identifier=incoming.identifier).exists():
-        raise InvalidInput(
-            _("This CAP message (%(id)s) has already been imported.") % {"id": incoming.identifier},
-            code="cap_duplicate",
-        )
-    refs = [Alert.objects.filter(sender=s, identifier=i).first() for s, i in incoming.references]
-    unknown = [text for text, ref in zip(incoming.references_text, refs, strict=True) if ref is None]
-    geocoded = list(Region.objects.filter(code__in=incoming.geocodes).values_list("code", flat=True))
-    shape = targeting.Shape(polygon=incoming.polygon, circle=incoming.circle)
-
-    rule = next(
-        (
-            r
-            for r in UpstreamRule.objects.filter(active=True).prefetch_related("regions").order_by("id")
-            if r.matches(
-                sender=incoming.sender, event=incoming.event, severity=incoming.severity, status=incoming.status
-            )
-        ),
-        None,
-    )
-    codes, area_code = geocoded, ""
-    if rule is not None:
-        rule_codes = [r.code for r in rule.regions.all()]
-        codes = _clip(geocoded, rule_codes) if geocoded else rule_codes
-        touched = targeting.grids_touched(targeting.Area(codes=tuple(codes), shape=shape)) if codes else []
-        area_code = targeting.common_code(touched)
-        if not area_code:
-            rule = None  # the upstream area misses every region the rule publishes into
-            codes = geocoded
-    if not area_code:
-        touched = targeting.grids_touched(targeting.Area(codes=tuple(codes), shape=shape)) if (codes or shape) else []
-        area_code = targeting.common_code(touched) or settings.SHEQU_DISTRICT_CODE
-
-    now = clock.now()
-    alert = Alert(
-        identifier=incoming.identifier,
-        sender=incoming.sender,
-        sent=incoming.sent,
-        status=incoming.status,
-        msg_type=incoming.msg_type,
-        scope=incoming.scope,
-        note=incoming.note,
-        external_references=" ".join(unknown),
-        language=incoming.language[:10],
-        category=incoming.category,
-        event=incoming.event[:100],
-        response_type=incoming.response_type,
-        urgency=incoming.urgency,
-        severity=incoming.severity,
-        certainty=incoming.certainty,
-        sender_name=incoming.sender_name[:100],
-        headline=(incoming.headline or incoming.event)[:160],
-        description=incoming.description,
-        instruction=incoming.instruction,
-        effective=incoming.effective,
-        expires=incoming.expires,
-        web=incoming.web[:200],
-        polygon=incoming.polygon,
-        circle_lon=incoming.circle[0] if incoming.circle else None,
-        circle_lat=incoming.circle[1] if incoming.circle else None,
-        circle_radius_km=incoming.circle[2] if incoming.circle else None,
-        area_desc=(incoming.area_desc or _("Upstream area"))[:200],
-        area_code=area_code,
-        origin=Origin.UPSTREAM,
-        composer=by,
-        created_at=now,
-        updated_at=now,
-    )
-    alert.save()
-    alert.regions.set(Region.objects.filter(code__in=codes))
-    alert.references.set([r for r in refs if r is not None])
-    _count(alert)
-    alert.save()
-    _log(alert, "import", by, "", source)
-    if rule is not None:
-        alert.state = State.APPROVED
-        alert.rule = rule
-        alert.approved_at = now
-        alert.save()
-        _supersede(alert)
-        _log(alert, "auto_publish", None, State.DRAFT, rule.name)
-        tasks.enqueue_fan_out(alert)
-    return alert

@@ -20,7 +20,7 @@ from shequ.access.decorators import staff_required
 from shequ.core import clock
 from shequ.core.errors import DomainError, NotFound
 
-from . import delivery, followup, gateway, queries
+from . import answers, followup, gateway, queries, sending
 from .models import Ack, AckChannel, Alert, Outcome
 
 PAGE_SIZE = 10
@@ -47,13 +47,13 @@ def _staff_alert(request: HttpRequest, pk: int) -> Alert:
 def ack_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the SMS: the signed token names the delivery, so no login is needed."""
     try:
-        item = delivery.delivery_for_token(token)
+        item = answers.delivery_for_token(token)
     except NotFound as e:
         raise Http404(e.message) from e
     error = ""
     if request.method == "POST":
         try:
-            item = delivery.acknowledge(
+            item = answers.acknowledge(
                 item, answer=request.POST.get("answer", ""), channel=AckChannel.LINK, by=request.user
             )
         except NotFound as e:
@@ -89,7 +89,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_ack(request: HttpRequest, pk: int) -> HttpResponse:
     answer = request.POST.get("answer", "")
     try:
-        delivery.acknowledge_in_portal(pk, user=request.user, answer=answer)
+        answers.acknowledge_in_portal(pk, user=request.user, answer=answer)
     except NotFound as e:
         raise Http404(e.message) from e
     except DomainError as e:
@@ -116,7 +116,7 @@ def delivery_callback(request: HttpRequest) -> HttpResponse:
         ref, status = str(data["ref"]), str(data["status"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"code": "invalid_input", "message": _("Expected JSON with ref and status.")}, status=400)
-    changed = delivery.provider_report(ref=ref, status=status, error=str(data.get("error", "")))
+    changed = sending.provider_report(ref=ref, status=status, error=str(data.get("error", "")))
     return JsonResponse({"changed": changed})
 
 

@@ -25,7 +25,8 @@ from shequ.registry.models import Person
 from shequ.registry.queries import current_residences, get_person_for, people_for
 
 from . import targeting
-from .delivery import _open_tag, request_help, vulnerable_tags
+from .answers import request_help
+from .fanout import open_tag, vulnerable_tags
 from .models import (
     REACHED,
     Ack,
@@ -71,7 +72,7 @@ def follow_up_people(alert: Alert, *, user: User) -> QuerySet[Person]:
     return (
         people_for(user)
         .filter(pk__in=target.residents.values("pk"))
-        .filter(Exists(_open_tag(vulnerable_tags()).filter(person_id=OuterRef("pk"))))
+        .filter(Exists(open_tag(vulnerable_tags()).filter(person_id=OuterRef("pk"))))
         .exclude(Exists(answered))
         .annotate(
             outcome=Subquery(latest.values("outcome")[:1]),
@@ -104,7 +105,7 @@ def follow_up_rows(alert: Alert, *, user: User) -> list[FollowUpRow]:
     codes = vulnerable_tags()
     tags: dict[int, list[str]] = {}
     # only tags at or below the worker's clear level are named (an L4 tag is not shown without a reveal)
-    shown = _open_tag(codes).filter(tag__sensitivity__lte=f"L{clearance(user).clear}")
+    shown = open_tag(codes).filter(tag__sensitivity__lte=f"L{clearance(user).clear}")
     for person_id, name in shown.filter(person_id__in=[p.pk for p in people]).values_list("person_id", "tag__name"):
         tags.setdefault(person_id, []).append(name)
     rows = [FollowUpRow(person=p, tags=tags.get(p.pk, []), done=_done(p)) for p in people]

@@ -3,7 +3,7 @@
 The HTTP gateway POSTs JSON ``{"to", "text", "ref", "callback", "channel"}`` to ``SHEQU_SMS_URL`` with the header
 ``X-Shequ-Signature: sha256=<hex HMAC-SHA256 of the body under SHEQU_SMS_KEY>`` and ``Idempotency-Key: <ref>``.
 ``ref`` is the delivery's id, the same on every try of it: a retry after a timeout, or a send again after the
-worker died mid-batch (delivery.release_stale), carries the key of the first, and the adapter should drop a key it
+worker died mid-batch (sending.release_stale), carries the key of the first, and the adapter should drop a key it
 has already accepted (keeping the keys of the last day is enough); a small adapter at the provider
 (Aliyun, Tencent Cloud, a carrier's SMPP bridge) turns that into its own API. The provider reports delivery back
 to ``callback`` with ``{"ref", "status": "delivered"|"failed", "error"}`` signed the same way.

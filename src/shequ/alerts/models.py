@@ -401,7 +401,7 @@ class AckChannel(models.TextChoices):
 class Delivery(models.Model):
     """One alert to one recipient on one channel: a resident (``person``) or an organisation's contact.
 
-    Rows are made by ``delivery.fan_out`` (idempotent through the unique constraints) and claimed by a worker
+    Rows are made by ``fanout.fan_out`` (idempotent through the unique constraints) and claimed by a worker
     with a conditional update ``queued -> sending`` before anything is sent, so no two workers send it; a claim its
     worker died holding is sent again under the same idempotency key (the id), for the gateway to drop a repeat.
     An answer (收到 / 已安全 / 需要帮助) is kept on every row of that recipient for that alert.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
-from . import delivery, live
+from . import fanout, live, sending
 from .models import Alert
 
 
@@ -15,7 +15,7 @@ def fan_out_alert(alert_id: int) -> int:
     alert = Alert.objects.filter(pk=alert_id).first()
     if alert is None:
         return 0
-    created = delivery.fan_out(alert)
+    created = fanout.fan_out(alert)
     send_deliveries.enqueue()
     return created
 
@@ -23,9 +23,9 @@ def fan_out_alert(alert_id: int) -> int:
 @task()
 def send_deliveries() -> int:
     """Finish any fan-out that was lost, then send due deliveries (periodic: safe to run any time)."""
-    for alert in delivery.alerts_to_fan_out():
-        delivery.fan_out(alert)
-    return delivery.send_due()
+    for alert in fanout.alerts_to_fan_out():
+        fanout.fan_out(alert)
+    return sending.send_due()
 
 
 def enqueue_fan_out(alert: Alert) -> None:

@@ -18,7 +18,7 @@ from shequ.access.decorators import staff_required
 from shequ.core import clock
 from shequ.core.errors import DomainError, NotFound
 
-from . import actions, cap, queries
+from . import actions, cap, queries, upstream
 from .forms import AlertForm, FilterForm, ImportForm, ReasonForm
 from .models import Alert, AlertTemplate, MsgType, State
 
@@ -214,7 +214,7 @@ def alert_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            alert = actions.import_cap(upload.read(), by=request.user, source=upload.name)
+            alert = upstream.import_cap(upload.read(), by=request.user, source=upload.name)
         except DomainError as e:
             form.add_error("file", e.message)
         else:

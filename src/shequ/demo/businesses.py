@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from faker import Faker
 
 from shequ.geo.models import Dwelling, Region, RegionLevel
-from shequ.registry.actions import bulk_save_organizations
+from shequ.registry.bulk_writes import bulk_save_organizations
 from shequ.registry.models import Organization, OrganizationTag, Tag
 
 from . import names

@@ -1,10 +1,10 @@
 """Bulk writes of demo records with the history the registry's actions keep.
 
-People and organisations go through the registry's bulk path (``actions.bulk_save_people``/``_organizations``).
-There is no bulk path for households, residences, employments and tags (one by one through ``actions`` takes
-minutes), so the demo inserts those in bulk with the Change rows the actions would write (one per non-empty logged
-field, from nothing, values as ``actions.dump`` renders them) through ``actions.insert_changes``, all with the demo's
-source.
+People and organisations go through the registry's bulk path (``bulk_writes.bulk_save_people``/
+``_organizations``). There is no bulk path for households, residences, employments and tags (one by one through
+``actions`` takes minutes), so the demo inserts those in bulk with the Change rows the actions would write (one per
+non-empty logged field, from nothing, values as ``actions.dump`` renders them) through ``bulk_writes.insert_changes``,
+all with the demo's source.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TypeVar
 from django.db import models
 
 from shequ.core import clock
-from shequ.registry import actions
+from shequ.registry import bulk_writes
 from shequ.registry.actions import Source, dump
 from shequ.registry.models import SourceKind
 
@@ -46,7 +46,9 @@ def _rows(records: Sequence[models.Model], record_type: str, fields: Sequence[st
 def insert_changes(rows: Iterable[tuple[str, int, str, str]]) -> int:
     """Insert Change rows ``(record type, record id, field, new value)`` from nothing, with the demo's source."""
     tail = (str(DEMO_SOURCE.kind), DEMO_SOURCE.ref, None, clock.now())
-    return actions.insert_changes((record_type, pk, name, None, value, *tail) for record_type, pk, name, value in rows)
+    return bulk_writes.insert_changes(
+        (record_type, pk, name, None, value, *tail) for record_type, pk, name, value in rows
+    )
 
 
 def create_with_history(

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from faker import Faker
 
 from shequ.geo.models import Dwelling
-from shequ.registry import actions
+from shequ.registry import bulk_writes
 from shequ.registry.models import Household, Person, PersonTag, Residence, Tag
 
 from .history import DEMO_SOURCE, create_with_history, log_ends
@@ -372,7 +372,7 @@ def build_people(*, seed: int, today: date, limit: int | None = None) -> PeopleS
                 own_ethnicity = ethnicity
             member.person = gen.person(member, household, member_area, hukou, own_ethnicity)
             people.append(member.person)
-    actions.bulk_save_people(new=people, changed=[], by=None, source=DEMO_SOURCE)
+    bulk_writes.bulk_save_people(new=people, changed=[], by=None, source=DEMO_SOURCE)
     summary.people = len(people)
 
     # Households, then residences (with the history: households that left, and moves inside the district).

@@ -23,7 +23,7 @@ from shequ.access.scopes import area_prefix
 from shequ.core.errors import InvalidInput, PermissionDenied
 from shequ.geo.models import Building, Dwelling
 
-from . import actions, queries, search, visibility
+from . import actions, overview, queries, search, visibility
 from .models import Employment, Household, Organization, OrganizationTag, Person, PersonTag, Residence, SourceKind
 from .schemas import (
     MAX_ID,
@@ -402,7 +402,7 @@ def get_organization(request: HttpRequest, id: int = PK) -> dict:
 
 @router.get("/grids", response=list[GridOverview], summary="Counts per grid of your area")
 def grid_overview(request: HttpRequest) -> list[dict]:
-    grids, counts = queries.area_overview(request.user)
+    grids, counts = overview.area_overview(request.user)
     viewer = visibility.viewer_for(request.user)
     shown = {t.code for t in queries.person_tags() if viewer.tag_clear(t)}  # no counts of tags one may not see
     return [

@@ -2,8 +2,8 @@
 pair as two people, and the list of merges with undo.
 
 For community staff and above. A pair is shown only if the user may see both people, a merge only if the user may
-see the kept record (``merging.candidates_for`` / ``merges_for``, built on the ``queries`` access point): anything
-else is a 404. Views parse, call ``merging``, render.
+see the kept record (``reviewing.candidates_for`` / ``merges_for``, built on the ``queries`` access point):
+anything else is a 404. Views parse, call ``merging``, ``unmerging`` or ``reviewing``, render.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from shequ.access.decorators import staff_required
 from shequ.access.models import User
 from shequ.core.errors import DomainError
 
-from . import merging, queries, visibility
+from . import actions, merging, queries, reviewing, unmerging, visibility
 from .dictionary import CodeItem, Field
 from .matching import REASONS
 from .models import MatchCandidate, MatchStatus, Person, PersonTag
@@ -38,7 +38,7 @@ def _desk(user: User) -> None:
 
 
 def _candidate(user: User, pk: int) -> MatchCandidate:
-    found = merging.candidates_for(user).select_related("first", "second").filter(pk=pk).first()
+    found = reviewing.candidates_for(user).select_related("first", "second").filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
@@ -58,7 +58,7 @@ def _labels() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
 
 
 def _shown(value: Any, codes: dict[str, str] | None) -> str:
-    text = merging.actions.dump(value)
+    text = actions.dump(value)
     if text is None:
         return ""
     return codes.get(text, text) if codes else text
@@ -129,7 +129,7 @@ def _compare_context(candidate: MatchCandidate, picked: dict[str, str] | None = 
 def review_queue(request: HttpRequest) -> HttpResponse:
     _desk(request.user)
     pending = (
-        merging.candidates_for(request.user)
+        reviewing.candidates_for(request.user)
         .filter(status=MatchStatus.PENDING)
         .select_related("first", "second")
         .order_by("-score", "id")
@@ -203,7 +203,7 @@ def review_distinct(request: HttpRequest, pk: int) -> HttpResponse:
     _desk(request.user)
     candidate = _candidate(request.user, pk)
     try:
-        merging.mark_distinct(candidate, by=request.user)
+        reviewing.mark_distinct(candidate, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("registry_review_compare", pk=pk)
@@ -215,7 +215,9 @@ def review_distinct(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def merge_list(request: HttpRequest) -> HttpResponse:
     _desk(request.user)
-    merges = merging.merges_for(request.user).select_related("kept", "merged", "by", "undone_by").order_by("-at", "-id")
+    merges = (
+        reviewing.merges_for(request.user).select_related("kept", "merged", "by", "undone_by").order_by("-at", "-id")
+    )
     page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
     viewer = visibility.viewer_for(request.user)
     for m in page.object_list:  # loaded for this list only: masked in place
@@ -228,11 +230,11 @@ def merge_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     _desk(request.user)
-    record = merging.merges_for(request.user).filter(pk=pk).first()
+    record = reviewing.merges_for(request.user).filter(pk=pk).first()
     if record is None:
         raise Http404
     try:
-        merging.unmerge(record, by=request.user)
+        unmerging.unmerge(record, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

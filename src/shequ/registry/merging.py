@@ -1,9 +1,10 @@
 """Identity resolution, the merge itself: one Person per real person.
 
 ``merge`` folds one record into another with a field-level choice of values, moves what hangs on the merged record
-(open residences, open employments, open tags, household heads) and keeps everything needed to undo it; ``unmerge``
-undoes it, or says why it cannot. Both write through ``actions`` (a Change row per changed field, with its source).
-Finding the pairs to merge (blocking keys, the resolution run, incoming records) is ``resolution.py``.
+(open residences, open employments, open tags, household heads) and keeps everything needed to undo it; it writes
+through ``actions`` (a Change row per changed field, with its source). Undoing a merge is ``unmerging.py``; the
+review queue's decisions and the scoped reads of pairs and merges are ``reviewing.py``; finding the pairs to
+merge (blocking keys, the resolution run, incoming records) is ``resolution.py``.
 
 ID numbers are unique in the base, so two records never share one: an "exact ID-number match" happens when a record
 arrives (an import row, a form) and finds the record holding its number, which it then updates. Resolution therefore
@@ -17,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +26,7 @@ from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition
 
-from . import actions, queries
+from . import actions
 from .models import (
     BlockingKey,
     BlockingStamp,
@@ -43,14 +44,14 @@ from .models import (
 # --- values ----------------------------------------------------------------------------------------------
 
 
-def _field(name: str) -> models.Field:
+def tracked_field(name: str) -> models.Field:
     field = Person._meta.get_field(name)
     assert isinstance(field, models.Field)  # tracked fields are concrete columns
     return field
 
 
 def load_value(name: str, text: str | None) -> Any:
-    field = _field(name)
+    field = tracked_field(name)
     if text is None:
         return None if field.null else ""
     return field.to_python(text)
@@ -92,10 +93,10 @@ def keep_order(a: Person, b: Person) -> tuple[Person, Person]:
     return (a, b) if _completeness(a) >= _completeness(b) else (b, a)
 
 
-# --- merge and unmerge ---------------------------------------------------------------------------------------
+# --- the merge --------------------------------------------------------------------------------------------
 
 
-def _log(
+def log_change(
     changes: list[Change],
     record_type: str,
     record_id: int,
@@ -121,7 +122,7 @@ def _log(
     )
 
 
-def _lock_pair(a: int, b: int) -> dict[int, Person]:
+def lock_pair(a: int, b: int) -> dict[int, Person]:
     # Always in id order, so two merges of overlapping pairs cannot deadlock.
     return {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[a, b]).order_by("pk")}
 
@@ -190,11 +191,11 @@ def _move_spells(
         if row.end is None and (keep, getattr(row, spell.place)) in kept:
             # The kept record already holds this place: one open per place, so this one ends today.
             end = max(today, row.start)
-            _log(changes, spell.kind, row.pk, "end", None, end, by=by, source=source)
+            log_change(changes, spell.kind, row.pk, "end", None, end, by=by, source=source)
             row.end = end
             moved[fold][f"{spell.kind}s_closed"].append([row.pk, end.isoformat()])
         else:
-            _log(changes, spell.kind, row.pk, "person", fold, keep, by=by, source=source)
+            log_change(changes, spell.kind, row.pk, "person", fold, keep, by=by, source=source)
             row.person_id = keep
             moved[fold][f"{spell.kind}s"].append(row.pk)
             # An open one may have an end still to come: kept, so a later end shows as a change.
@@ -221,7 +222,7 @@ def merge(
     source = source or actions.MANUAL
     if kept.pk == merged.pk:
         raise InvalidInput(_("A record cannot be merged with itself."), code="merge_self")
-    locked = _lock_pair(kept.pk, merged.pk)
+    locked = lock_pair(kept.pk, merged.pk)
     keep, fold = locked[kept.pk], locked[merged.pk]
     for person in (keep, fold):
         if person.merged_into_id is not None:
@@ -316,25 +317,25 @@ def fold_records(
         fold, keep = tagging.person_id, into[tagging.person_id]
         if (keep, tagging.tag_id) in kept_tags:
             until = max(today, tagging.since)
-            _log(changes, "person_tag", tagging.pk, "until", None, until, by=by, source=source)
+            log_change(changes, "person_tag", tagging.pk, "until", None, until, by=by, source=source)
             tagging.until = until
             moved[fold]["tags_closed"].append([tagging.pk, until.isoformat()])
         else:
-            _log(changes, "person_tag", tagging.pk, "person", fold, keep, by=by, source=source)
+            log_change(changes, "person_tag", tagging.pk, "person", fold, keep, by=by, source=source)
             tagging.person_id = keep
             moved[fold]["tags"].append(tagging.pk)
     PersonTag.objects.bulk_update(taggings, ["person", "until"], batch_size=500)
     households = list(Household.objects.select_for_update().filter(head_id__in=into).order_by("pk"))
     for household in households:
         fold = int(household.head_id or 0)  # filtered on head_id above: never empty
-        _log(changes, "household", household.pk, "head", fold, into[fold], by=by, source=source)
+        log_change(changes, "household", household.pk, "head", fold, into[fold], by=by, source=source)
         household.head_id = into[fold]
         moved[fold]["heads"].append(household.pk)
     Household.objects.bulk_update(households, ["head"], batch_size=500)
     for item in items:
         # Merges are history on both records; on the kept one the old value names the record it absorbed.
-        _log(changes, "person", item.fold.pk, "merged_into", None, item.keep.pk, by=by, source=source)
-        _log(changes, "person", item.keep.pk, "merged_into", item.fold.pk, None, by=by, source=source)
+        log_change(changes, "person", item.fold.pk, "merged_into", None, item.keep.pk, by=by, source=source)
+        log_change(changes, "person", item.keep.pk, "merged_into", item.fold.pk, None, by=by, source=source)
         item.fold.merged_into_id = item.keep.pk
         item.fold.updated_at = item.keep.updated_at = now
     Change.objects.bulk_create(changes, batch_size=2000)
@@ -366,145 +367,3 @@ def fold_records(
         for item in items
     ]
     return Merge.objects.bulk_create(records, batch_size=500)
-
-
-def _label(name: str) -> str:
-    return str(_field(name).verbose_name)
-
-
-def unmerge_blockers(record: Merge) -> list[str]:
-    """Why undoing ``record`` would not restore both records as they were (empty: it is safe). In Chinese."""
-    if record.undone_at is not None:
-        return [_("This merge has already been undone.")]
-    blockers: list[str] = []
-    kept, merged = record.kept, record.merged
-    kept.refresh_from_db()
-    merged.refresh_from_db()
-    if kept.merged_into_id is not None:
-        blockers.append(
-            _("The kept record has since been merged into record %(id)s; undo that merge first.")
-            % {"id": kept.merged_into_id}
-        )
-    later = Merge.objects.filter(kept=kept, undone_at__isnull=True, pk__gt=record.pk).order_by("pk")
-    for other in later:
-        blockers.append(
-            _("Record %(id)s (%(name)s) was merged into the kept record later; undo that merge first.")
-            % {"id": other.merged_id, "name": other.merged.name}
-        )
-    if merged.merged_into_id != kept.pk:
-        blockers.append(_("The merged record no longer points at the kept record."))
-    after = record.moved.get("after", {})
-    for side, person, title in ((("kept", kept, _("kept record"))), ("merged", merged, _("merged record"))):
-        now = snapshot(person)
-        edited = [_label(n) for n in Person.TRACKED if now[n] != after.get(side, {}).get(n)]
-        if edited:
-            blockers.append(
-                _("The %(record)s was edited after the merge (%(fields)s).")
-                % {"record": title, "fields": "、".join(edited)}
-            )
-    for spell in SPELLS:
-        # Merges recorded before employments existed have no employment keys: nothing of theirs to check.
-        ends = record.moved.get(f"{spell.kind}_ends", {})
-        moved = spell.model.objects.filter(pk__in=record.moved.get(f"{spell.kind}s", []))
-        if any(r.person_id != kept.pk or actions.dump(r.end) != ends.get(str(r.pk)) for r in moved):
-            blockers.append(str(spell.moved_changed))
-        for pk, end in record.moved.get(f"{spell.kind}s_closed", []):
-            if spell.model.objects.filter(pk=pk).exclude(end=date.fromisoformat(end)).exists():
-                blockers.append(str(spell.closed_changed))
-    moved_tags = PersonTag.objects.filter(pk__in=record.moved.get("tags", []))
-    if moved_tags.exclude(person=kept).exists() or moved_tags.filter(until__isnull=False).exists():
-        blockers.append(_("A tag moved by the merge has since changed (ended or reassigned)."))
-    if Household.objects.filter(pk__in=record.moved.get("heads", [])).exclude(head=kept).exists():
-        blockers.append(_("A household whose head the merge changed has a different head now."))
-    return blockers
-
-
-@transaction.atomic
-def unmerge(record: Merge, *, by: User | None, source: actions.Source | None = None) -> Merge:
-    """Undo a merge: both records get back their values, residences, employments, tags and household heads, with
-    Change rows.
-
-    Refused (nothing changes) if something happened since that undoing would silently revert: a later merge into
-    the kept record, an edit of either record, a moved residence, employment or tag that changed."""
-    source = source or actions.MANUAL
-    record = Merge.objects.select_for_update().select_related("kept", "merged").get(pk=record.pk)
-    _lock_pair(record.kept_id, record.merged_id)
-    blockers = unmerge_blockers(record)
-    if blockers:
-        raise InvalidTransition(
-            _("This merge cannot be undone: %(reasons)s") % {"reasons": "；".join(blockers)}, code="unmerge_unsafe"
-        )
-    kept, merged = record.kept, record.merged
-    before = record.before
-    # The merged record is a current record again before values move back (the ID number may return to it).
-    Person.objects.filter(pk=merged.pk).update(merged_into=None)
-    merged.refresh_from_db()
-    kept_values = {
-        n: load_value(n, before["kept"][n]) for n in Person.TRACKED if snapshot(kept)[n] != before["kept"][n]
-    }
-    if kept_values:
-        actions.update_person(kept, by=by, source=source, **kept_values)
-    merged_values = {
-        n: load_value(n, before["merged"][n]) for n in Person.TRACKED if snapshot(merged)[n] != before["merged"][n]
-    }
-    if merged_values:
-        actions.update_person(merged, by=by, source=source, **merged_values)
-    changes: list[Change] = []
-    for spell in SPELLS:
-        back = record.moved.get(f"{spell.kind}s", [])
-        for row in spell.model.objects.select_for_update().filter(pk__in=back):
-            _log(changes, spell.kind, row.pk, "person", kept.pk, merged.pk, by=by, source=source)
-        spell.model.objects.filter(pk__in=back).update(person=merged)
-        closed = [pk for pk, _end in record.moved.get(f"{spell.kind}s_closed", [])]
-        for row in spell.model.objects.select_for_update().filter(pk__in=closed):
-            _log(changes, spell.kind, row.pk, "end", row.end, None, by=by, source=source)
-        spell.model.objects.filter(pk__in=closed).update(end=None)
-    for tagging in PersonTag.objects.select_for_update().filter(pk__in=record.moved.get("tags", [])):
-        _log(changes, "person_tag", tagging.pk, "person", kept.pk, merged.pk, by=by, source=source)
-    PersonTag.objects.filter(pk__in=record.moved.get("tags", [])).update(person=merged)
-    closed = [pk for pk, _until in record.moved.get("tags_closed", [])]
-    for tagging in PersonTag.objects.select_for_update().filter(pk__in=closed):
-        _log(changes, "person_tag", tagging.pk, "until", tagging.until, None, by=by, source=source)
-    PersonTag.objects.filter(pk__in=closed).update(until=None)
-    for pk in record.moved.get("heads", []):
-        _log(changes, "household", pk, "head", kept.pk, merged.pk, by=by, source=source)
-    Household.objects.filter(pk__in=record.moved.get("heads", [])).update(head=merged)
-    _log(changes, "person", merged.pk, "merged_into", kept.pk, None, by=by, source=source)
-    _log(changes, "person", kept.pk, "merged_into", merged.pk, None, by=by, source=source)
-    Change.objects.bulk_create(changes)
-    now = clock.now()
-    Person.objects.filter(pk__in=[kept.pk, merged.pk]).update(updated_at=now)
-    record.undone_at, record.undone_by = now, by
-    record.save(update_fields=["undone_at", "undone_by"])
-    if record.candidate_id is not None:
-        # Back in the queue: someone decided these were one person and someone else undid it; a person decides.
-        MatchCandidate.objects.filter(pk=record.candidate_id).update(
-            status=MatchStatus.PENDING, decided_at=None, decided_by=None
-        )
-    return record
-
-
-@transaction.atomic
-def mark_distinct(candidate: MatchCandidate, *, by: User | None) -> MatchCandidate:
-    """ "Not the same person": the pair leaves the queue and is never proposed again."""
-    locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
-    if locked.status != MatchStatus.PENDING:
-        raise InvalidTransition(_("This pair has already been decided."), code="candidate_decided")
-    locked.status, locked.decided_at, locked.decided_by = MatchStatus.DISTINCT, clock.now(), by
-    locked.save(update_fields=["status", "decided_at", "decided_by"])
-    candidate.refresh_from_db()
-    return locked
-
-
-# --- scoped reads -------------------------------------------------------------------------------------------
-
-
-def candidates_for(user: User) -> QuerySet[MatchCandidate]:
-    """Pairs the user may look at: both people current and visible to the user (``queries.people_for``)."""
-    visible = queries.people_for(user)
-    return MatchCandidate.objects.filter(first__in=visible, second__in=visible)
-
-
-def merges_for(user: User) -> QuerySet[Merge]:
-    """Merges whose kept record the user may see (the merged record is hidden while merged, by design)."""
-    return Merge.objects.filter(kept__in=queries.people_for(user))

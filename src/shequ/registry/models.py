@@ -357,7 +357,7 @@ class Change(models.Model):
     Values are stored as text (dates in ISO form, references as ids, empty as NULL) so that any record type fits
     one table; ``queries.person_as_of`` turns them back into field values. The values of an encrypted field
     (``sealed_field``: a person's ID number) are encrypted in the column and plaintext on the instance: sealed on
-    every write (``save``, ``bulk_create``, ``actions.insert_changes``) and opened in ``from_db``, the one place
+    every write (``save``, ``bulk_create``, ``bulk_writes.insert_changes``) and opened in ``from_db``, the one place
     every read of Change instances passes. ``values()``/``values_list()`` of these columns give the tokens.
     """
 

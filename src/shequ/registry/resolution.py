@@ -26,7 +26,7 @@ from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput, InvalidTransition
 
-from . import actions, matching
+from . import actions, bulk_writes, matching
 from .merging import MergeItem, default_choices, fold_records, keep_order, last_change, load_value, merge
 from .models import BlockingKey, BlockingStamp, MatchCandidate, MatchStatus, Person, SourceKind
 from .validators import check_consistent_with_id
@@ -342,8 +342,8 @@ def _merge_batch(
     # Through the bulk write of ``actions``: one Change row per changed field. The ID number leaves first.
     first_change = last_change()
     leaving = [(item.fold, {"id_number": None}) for item, v in items if "id_number" in v]
-    actions.bulk_save_people(new=[], changed=leaving, by=by, source=source)
-    actions.bulk_save_people(new=[], changed=[(item.keep, v) for item, v in items if v], by=by, source=source)
+    bulk_writes.bulk_save_people(new=[], changed=leaving, by=by, source=source)
+    bulk_writes.bulk_save_people(new=[], changed=[(item.keep, v) for item, v in items if v], by=by, source=source)
     fold_records([item for item, _v in items], by=by, source=source, automatic=True, first_change=first_change)
     MatchCandidate.objects.bulk_create(review, batch_size=500, ignore_conflicts=True)
     return len(items), len(review)

@@ -25,7 +25,7 @@ from shequ.access.decorators import records_required, staff_required
 from shequ.access.models import User
 from shequ.core.errors import DomainError
 
-from . import queries, search, visibility
+from . import overview, queries, search, visibility
 from .dictionary import CodeItem
 from .display import field_rows, history_rows, or_404, split_tags, with_roles
 from .models import Organization, OrganizationTag, Person, PersonTag, SourceKind
@@ -61,7 +61,7 @@ def _residency_labels() -> dict[str, str]:
 @require_GET
 @records_required
 def home(request: HttpRequest) -> HttpResponse:
-    grids, counts = queries.area_overview(request.user)
+    grids, counts = overview.area_overview(request.user)
     viewer = visibility.viewer_for(request.user)
     tags = [t for t in queries.person_tags() if viewer.tag_clear(t)]  # no counts of tags the user may not see
     residency = _residency_labels()
@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "registry/home.html",
         {
             "rows": [{"grid": g, **cells(counts[g.code])} for g in grids],
-            "total": cells(queries.totals(counts)),
+            "total": cells(overview.totals(counts)),
             "tags": tags,
             "residency": residency,
             "q": request.GET.get("q", ""),
@@ -91,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_required
 def grid(request: HttpRequest, code: str) -> HttpResponse:
     region = or_404(queries.get_grid_for, request.user, code)
-    counts = queries.area_counts([region])[region.code]
+    counts = overview.area_counts([region])[region.code]
     buildings = queries.buildings_for(request.user).filter(grid=region).order_by("address", "id")
     page = Paginator(buildings, PAGE_SIZE * 2).get_page(request.GET.get("page"))
     viewer = visibility.viewer_for(request.user)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from shequ.access.models import User
 from shequ.geo.models import Building, Dwelling
 
-from .. import actions
+from .. import actions, bulk_writes
 from ..matching import normalize_address
 from ..models import Organization
 from .batches import ImportReport, run_batch
@@ -107,7 +107,7 @@ class _Run:
         by: User | None,
         source: actions.Source,
     ) -> None:
-        actions.bulk_save_organizations(new=new, changed=changed, by=by, source=source)
+        bulk_writes.bulk_save_organizations(new=new, changed=changed, by=by, source=source)
 
     def _fault(self, row: Row, attribute: str, reason: str, code: str) -> Fault:
         header = self.mapping.header_of(attribute)

@@ -29,7 +29,7 @@ from shequ.access.models import User
 from shequ.core import clock
 from shequ.core.errors import InvalidInput
 
-from .. import actions, matching, queries, resolution
+from .. import actions, bulk_writes, matching, queries, resolution
 from ..models import Employment, MatchCandidate, Organization, Person
 from ..validators import check_consistent_with_id, check_credit_code
 from .batches import ImportReport, run_batch
@@ -73,10 +73,10 @@ class _Run:
         by: User | None,
         source: actions.Source,
     ) -> None:
-        actions.bulk_save_people(new=new, changed=changed, by=by, source=source)
+        bulk_writes.bulk_save_people(new=new, changed=changed, by=by, source=source)
         if self.jobs:  # the new people have their ids now
             today = clock.now().date()
-            actions.bulk_employ([(p.pk, org) for p, org in self.jobs], since=today, by=by, source=source)
+            bulk_writes.bulk_employ([(p.pk, org) for p, org in self.jobs], since=today, by=by, source=source)
             self.jobs = []
         self.queue(source)
 

@@ -1,6 +1,6 @@
 """Import upstream CAP 1.2 files: ``manage.py import_cap FILE... [--user NAME]``.
 
-Each file goes through ``actions.import_cap``: a matching upstream rule publishes it at once, otherwise it waits
+Each file goes through ``upstream.import_cap``: a matching upstream rule publishes it at once, otherwise it waits
 as a draft (of ``--user`` if given) for a second person to approve.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.access.models import User
-from shequ.alerts import actions
+from shequ.alerts import upstream
 from shequ.core.errors import DomainError
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         failed = 0
         for path in files:
             try:
-                alert = actions.import_cap(path.read_bytes(), by=by, source=path.name)
+                alert = upstream.import_cap(path.read_bytes(), by=by, source=path.name)
             except OSError as e:
                 failed += 1
                 self.stderr.write(f"{path}: {e}")

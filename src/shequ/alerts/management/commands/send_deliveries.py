@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from shequ.alerts import delivery
+from shequ.alerts import fanout, sending
 
 
 class Command(BaseCommand):
@@ -24,8 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, limit: int, **options) -> None:
         while True:
-            made = sum(delivery.fan_out(alert) for alert in delivery.alerts_to_fan_out())
-            sent = delivery.send_due(limit=limit)
+            made = sum(fanout.fan_out(alert) for alert in fanout.alerts_to_fan_out())
+            sent = sending.send_due(limit=limit)
             if once:
                 self.stdout.write(f"fanned out {made}, sent {sent}")
                 return
