@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from shequ.access.models import Unit, User
 from shequ.core import clock, worktime
 from shequ.core.errors import InvalidInput, InvalidTransition
-from shequ.geo.models import RegionLevel
+from shequ.geo.models import Region, RegionLevel
 
 from . import catalog
 from .models import Category, Event, Level, Stage, Status, TimelineEntry
@@ -77,7 +77,8 @@ def accept(
     event.category = category
     event.level = level or event.level
     from_status, event.status = event.status, Status.ACCEPTED
-    return save(event, action="accept", by=by, from_status=from_status, note=note)
+    fields = ("status", "category", "level")
+    return save(event, action="accept", by=by, from_status=from_status, fields=fields, note=note)
 
 
 @transaction.atomic
@@ -87,17 +88,18 @@ def reject(event: Event, *, by: User, reason: str) -> Event:
     event = begin(event, "reject", by)
     from_status, event.status = event.status, Status.REJECTED
     event.closed_at = clock.now()
-    return save(event, action="reject", by=by, from_status=from_status, note=reason)
+    return save(event, action="reject", by=by, from_status=from_status, fields=("status", "closed_at"), note=reason)
 
 
 def suggested_unit(event: Event) -> Unit | None:
     """The unit the responsibility list names for this event, passing over units that returned it."""
     if event.category is None:
         return None
-    returned = TimelineEntry.objects.filter(event=event, action="return", unit__isnull=False).values_list(
-        "unit_id", flat=True
-    )
-    return catalog.route(event.category, area_code=event.area_code, desk=event.desk, exclude=set(returned))
+    returned: set[int] = set()
+    if event.return_count:  # counted by return_() with each return row: none counted, none to pass over
+        rows = TimelineEntry.objects.filter(event=event, action="return", unit__isnull=False)
+        returned = set(rows.values_list("unit_id", flat=True))
+    return catalog.route(event.category, area_code=event.area_code, desk=event.desk, exclude=returned)
 
 
 @transaction.atomic
@@ -121,6 +123,7 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
             action="to_street_desk",
             by=by,
             from_status=event.status,
+            fields=("desk",),
             note=note or _("No duty matches; passed to the street's dispatch desk."),
         )
     if not unit.active:
@@ -130,7 +133,8 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
     event.dispatched_at = now
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
-    return save(event, action="dispatch", by=by, from_status=from_status, note=note, unit=unit)
+    fields = ("status", "unit", "dispatched_at", "deadline", "overdue")
+    return save(event, action="dispatch", by=by, from_status=from_status, fields=fields, note=note, unit=unit)
 
 
 @transaction.atomic
@@ -154,6 +158,7 @@ def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -
         action=action,
         by=by,
         from_status=event.status,
+        fields=("deadline", "overdue", "extension_hours", "extension_reason"),
         note=note or _("%(hours)s working hours granted.") % {"hours": hours},
     )
 
@@ -170,7 +175,8 @@ def return_(event: Event, *, by: User, reason: str) -> Event:
     from_status, event.status = event.status, Status.ACCEPTED
     event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
     event.return_count += 1
-    return save(event, action="return", by=by, from_status=from_status, note=reason, unit=unit)
+    fields = ("status", "unit", "deadline", "extension_hours", "extension_reason", "return_count")
+    return save(event, action="return", by=by, from_status=from_status, fields=fields, note=reason, unit=unit)
 
 
 @transaction.atomic
@@ -186,6 +192,7 @@ def request_extension(event: Event, *, by: User, hours: float, reason: str) -> E
         action="request_extension",
         by=by,
         from_status=event.status,
+        fields=("extension_hours", "extension_reason"),
         note=_("%(hours)s working hours: %(reason)s") % {"hours": hours, "reason": reason},
     )
 
@@ -197,12 +204,15 @@ def escalate(event: Event, *, by: User, reason: str) -> Event:
     event = begin(event, "escalate", by)
     unit = event.unit
     from_status, event.status = event.status, Status.ACCEPTED
-    higher = event.desk.parent
+    # Without its polygon, like the desk begin() loaded: the event only points at it.
+    parent_id = event.desk.parent_id
+    higher = None if parent_id is None else Region.objects.defer("boundary").filter(pk=parent_id).first()
     if higher is None:  # the rule already refuses a district desk; a desk without a parent is bad data
         raise InvalidTransition(_("There is no higher desk to escalate to."), code="no_higher_desk")
     event.desk = higher
     event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
-    return save(event, action="escalate", by=by, from_status=from_status, note=reason, unit=unit)
+    fields = ("status", "desk", "unit", "deadline", "extension_hours", "extension_reason")
+    return save(event, action="escalate", by=by, from_status=from_status, fields=fields, note=reason, unit=unit)
 
 
 @transaction.atomic
@@ -215,7 +225,8 @@ def handle(event: Event, *, by: User, result: str, photos: Sequence[UploadedFile
     event.result, event.handled_by, event.handled_at = result, by, clock.now()
     event.extension_hours, event.extension_reason = None, ""
     attach(event, checked, stage=Stage.HANDLE, by=by)
-    return save(event, action="handle", by=by, from_status=from_status, note=result, unit=event.unit)
+    fields = ("status", "result", "handled_by", "handled_at", "extension_hours", "extension_reason")
+    return save(event, action="handle", by=by, from_status=from_status, fields=fields, note=result, unit=event.unit)
 
 
 # --- verification, rating, supervision --------------------------------------------------------
@@ -231,16 +242,17 @@ def verify(event: Event, *, by: User, passed: bool, note: str = "", photos: Sequ
     event = begin(event, "verify", by)
     from_status = event.status
     now = clock.now()
+    fields: tuple[str, ...]
     if passed:
         event.status, event.closed_at = Status.CLOSED, now
-        action = "verify_pass"
+        action, fields = "verify_pass", ("status", "closed_at")
     else:
         event.status, event.rework_count = Status.DISPATCHED, event.rework_count + 1
         event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
         event.overdue = False
-        action = "verify_fail"
+        action, fields = "verify_fail", ("status", "rework_count", "deadline", "overdue")
     attach(event, checked, stage=Stage.VERIFY, by=by)
-    return save(event, action=action, by=by, from_status=from_status, note=note, unit=event.unit)
+    return save(event, action=action, by=by, from_status=from_status, fields=fields, note=note, unit=event.unit)
 
 
 @transaction.atomic
@@ -250,7 +262,14 @@ def rate(event: Event, *, by: User, score: int, comment: str = "", reopen_if_low
         raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="bad_rating", field="score")
     event = begin(event, "rate", by)
     event.rating, event.rating_comment = score, comment.strip()[:500]
-    event = save(event, action="rate", by=by, from_status=event.status, note=f"{score}★ {event.rating_comment}".strip())
+    event = save(
+        event,
+        action="rate",
+        by=by,
+        from_status=event.status,
+        fields=("rating", "rating_comment"),
+        note=f"{score}★ {event.rating_comment}".strip(),
+    )
     if reopen_if_low and score <= settings.SHEQU_REOPEN_MAX_SCORE:
         # A blank comment must not make the reopen (and so the rating) fail.
         event = reopen(event, by=by, reason=comment.strip() or _("The reporter is not satisfied."))
@@ -276,7 +295,8 @@ def _reopen(event: Event, *, action: str, by: User, reason: str) -> Event:
     event.rating, event.rating_comment = None, ""
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
-    return save(event, action=action, by=by, from_status=from_status, note=reason, unit=event.unit)
+    fields = ("status", "rework_count", "closed_at", "rating", "rating_comment", "deadline", "overdue")
+    return save(event, action=action, by=by, from_status=from_status, fields=fields, note=reason, unit=event.unit)
 
 
 @transaction.atomic
@@ -285,7 +305,7 @@ def supervise(event: Event, *, by: User, note: str) -> Event:
     note = require(note, _("Say what you expect."), field="note")
     event = begin(event, "supervise", by)
     event.supervised = True
-    return save(event, action="supervise", by=by, from_status=event.status, note=note)
+    return save(event, action="supervise", by=by, from_status=event.status, fields=("supervised",), note=note)
 
 
 def record_repeat(event: Event, *, note: str) -> Event | None:
@@ -356,7 +376,8 @@ def merge(event: Event, *, into: Event, by: User, note: str = "") -> Event:
     told = _("Merged into %(code)s, which reports the same problem and is being handled; follow it there.") % {
         "code": original.code
     }
-    save(event, action="merge", by=by, from_status=from_status, note=f"{told} {note}".strip())
+    fields = ("status", "merged_into", "closed_at")
+    save(event, action="merge", by=by, from_status=from_status, fields=fields, note=f"{told} {note}".strip())
     original.updated_at = event.updated_at
     original.save(update_fields=["updated_at"])
     log(
@@ -381,6 +402,7 @@ def recategorize(event: Event, *, by: User, category: Category, note: str = "") 
         action="recategorize",
         by=by,
         from_status=event.status,
+        fields=("category",),
         note=(_("Category %(old)s -> %(new)s. %(note)s") % {"old": old, "new": category, "note": note}).strip(),
     )
 
