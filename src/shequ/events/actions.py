@@ -3,7 +3,8 @@
 Each action checks who is asking, locks the event row, checks the loop allows
 the change from the current status (``RULES``), writes the change and exactly
 one timeline row, all in one transaction. Pages, the API, Open311, tasks and
-commands all call these; none of them writes an event directly.
+commands all call these; none of them writes an event directly. ``report`` (a new event)
+lives in ``reporting`` and the steps they share in ``writing``; both are re-exported here.
 
     report -> accept | reject
     accept -> dispatch (unit from the responsibility list; none: to the street desk)
@@ -16,257 +17,47 @@ commands all call these; none of them writes an event directly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shequ import audit
 from shequ.access.models import Unit, User
 from shequ.core import clock, worktime
-from shequ.core.errors import InvalidInput, InvalidTransition, PermissionDenied
-from shequ.geo import coords
-from shequ.geo.index import locate
+from shequ.core.errors import InvalidInput, InvalidTransition
 from shequ.geo.models import Region, RegionLevel
 
-from . import catalog, hooks, memo
-from .models import (
-    Category,
-    Channel,
-    Event,
-    EventSequence,
-    Level,
-    Stage,
-    Status,
-    TimelineEntry,
-)
+from . import catalog
+from .models import Category, Event, Level, Stage, Status, TimelineEntry
 from .photos import attach, check_photos
-from .rules import INTAKE_RULES, RULES, SYSTEM_ACTIONS
+from .reporting import MAX_DESCRIPTION, report
+from .rules import SYSTEM_ACTIONS
+from .writing import begin, check_leaf, log, require, save
 
-MAX_DESCRIPTION = 2000
-
-
-# --- the machinery every action shares ------------------------------------------------------
-
-
-def _begin(event: Event, action: str, by: User) -> Event:
-    """Lock the row, then check state and permission against the locked copy."""
-    rows = Event.objects.select_for_update(of=("self",))
-    locked = rows.select_related("desk", "unit", "street", "level", "category__parent").get(pk=event.pk)
-    rule = RULES[action] if action in RULES else INTAKE_RULES[action]
-    if locked.status not in rule.sources:
-        raise InvalidTransition(
-            _("Cannot %(action)s an event that is %(status)s.")
-            % {"action": rule.label, "status": locked.get_status_display()}
-        )
-    if not rule.allowed(by, locked):
-        raise PermissionDenied(_("You may not %(action)s this event.") % {"action": rule.label})
-    return locked
-
-
-def _log(
-    event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
-) -> TimelineEntry:
-    entry = TimelineEntry.objects.create(
-        event=event,
-        action=action,
-        actor=by,
-        from_status=from_status,
-        to_status=event.status,
-        unit=unit,
-        note=note,
-        at=event.updated_at,
-    )
-    hooks.notify(entry)  # listeners of other apps (assessment's rollups), in this transaction
-    # Last: the audit chain's head stays locked from here to the commit, and every write of the platform waits on it.
-    audit.record("write", actor=by, target=event, detail={"action": action, "to": event.status})
-    return entry
-
-
-def _save(
-    event: Event, *, action: str, by: User | None, from_status: str, note: str = "", unit: Unit | None = None
-) -> Event:
-    event.updated_at = clock.now()
-    event.save()
-    _log(event, action=action, by=by, from_status=from_status, note=note, unit=unit)
-    return event
-
-
-def _require(text: str, message: str, *, field: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput(message, field=field)
-    return text
-
-
-# --- report --------------------------------------------------------------------------------
-
-
-def _next_code(at: datetime) -> str:
-    """The day's next event code, committed on its own before the report's transaction begins.
-
-    The upsert locks the day's counter row until its transaction ends: inside the report's transaction that lock was
-    held through every insert and the commit, so all reports of the platform queued on it (seven tenths of a loaded
-    server's waiting, issue #16). Taken here, it is held for one statement. The price is a number left unused when
-    the report then fails (a retry of a ``source_ref`` that raced already left one): codes are unique, not gapless,
-    and in the order they were taken (not always the order of the commits). Called inside a caller's transaction (a
-    test, a batch import) it joins that one.
-    """
-    day = timezone.localtime(at).date()
-    district = settings.SHEQU_DISTRICT_CODE
-    # One atomic upsert on both SQLite (>= 3.35) and PostgreSQL: concurrent reports never share a number.
-    table = EventSequence._meta.db_table
-    alone = not connection.in_atomic_block  # this transaction will be the counter's only
-    with transaction.atomic(), connection.cursor() as cursor:
-        if alone and connection.vendor == "postgresql":
-            # No wait for the disk here: the report's own commit comes later in the log and flushes this one with
-            # it, so a crash can lose the number only together with the event that would have used it.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(
-            f"INSERT INTO {table} (district_code, day, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (district_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [district, day],
-        )
-        (last,) = cursor.fetchone()
-    return f"{district}-{day:%Y%m%d}-{last:05d}"
-
-
-@dataclass(frozen=True)
-class _Place:
-    lon: float | None
-    lat: float | None
-    grid_id: int | None
-    community_id: int
-    street_id: int
-    area_code: str
-
-
-def _resolve_place(*, lon: float | None, lat: float | None, crs: str, region: Region | None) -> _Place:
-    """The point in WGS-84 and the grid, community and street it falls in.
-
-    Ids come straight from the locate index: no region rows (with their polygons) are loaded.
-    """
-    if lon is not None and lat is not None:
-        try:
-            lon, lat = coords.to_wgs84(float(lon), float(lat), crs)
-        except ValueError as e:
-            raise InvalidInput(
-                _("Unknown coordinate system %(crs)s.") % {"crs": crs}, code="bad_crs", field="crs"
-            ) from e
-        found = locate(lon, lat)
-        if found is None or found.community_id is None or found.street_id is None:
-            raise InvalidInput(
-                _("This location is outside the district's grids."), code="outside_area", field="location"
-            )
-        return _Place(lon, lat, found.grid_id, found.community_id, found.street_id, found.grid_code)
-    if region is not None and region.level in (RegionLevel.GRID, RegionLevel.COMMUNITY):
-        community_id = region.parent_id if region.level == RegionLevel.GRID else region.pk
-        street_id = (
-            None
-            if community_id is None
-            else Region.objects.filter(pk=community_id).values_list("parent_id", flat=True).first()
-        )
-        if community_id is not None and street_id is not None:
-            grid_id = region.pk if region.level == RegionLevel.GRID else None
-            return _Place(None, None, grid_id, community_id, street_id, region.code)
-    raise InvalidInput(
-        _("Give a location on the map or choose a grid or community."), code="location_required", field="location"
-    )
-
-
-def _check_leaf(category: Category | None) -> Category | None:
-    if category is not None and memo.is_group(category):
-        raise InvalidInput(_("Choose a specific category, not a group."), code="category_not_leaf", field="category")
-    return category
-
-
-def report(
-    *,
-    by: User | None,
-    channel: str,
-    description: str,
-    category: Category | None = None,
-    level: Level | None = None,
-    lon: float | None = None,
-    lat: float | None = None,
-    crs: str = coords.CRS.WGS84,
-    region: Region | None = None,
-    address: str = "",
-    photos: Sequence[UploadedFile] = (),
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    source_ref: str = "",
-    publish_description: bool = False,
-    note: str = "",
-) -> Event:
-    """A new event from any channel, placed in its grid and queued at its community's desk.
-
-    ``note`` goes on the report's timeline row (e.g. that the category is the machine's suggestion).
-
-    A repeated ``source_ref`` from the same channel (a hotline system retrying)
-    returns the event already made instead of a second one.
-    """
-    if channel not in Channel.values:
-        raise InvalidInput(_("Unknown channel %(channel)s.") % {"channel": channel}, field="channel")
-    description = _require(description, _("Describe the problem."), field="description")
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            _("The description is longer than %(n)s characters.") % {"n": MAX_DESCRIPTION}, field="description"
-        )
-    checked = check_photos(photos)
-    category = _check_leaf(category)
-    place = _resolve_place(lon=lon, lat=lat, crs=crs, region=region)
-    level = level or (category.default_level if category else None) or memo.lowest_level()
-    if level is None:
-        raise InvalidInput(_("The catalog has no levels yet."), code="catalog_empty")
-    if source_ref:  # before a number is taken: a retry must not use one up (a race is caught at the insert)
-        existing = Event.objects.filter(channel=channel, source_ref=source_ref).first()
-        if existing:
-            return existing
-    now = clock.now()
-    event = Event(
-        code=_next_code(now),
-        channel=channel,
-        reporter=by,
-        description=description,
-        publish_description=publish_description,
-        reporter_name=reporter_name or (by.name if by else ""),
-        reporter_phone=reporter_phone or (by.phone if by else ""),
-        source_ref=source_ref,
-        address=address.strip()[:200],
-        lon=place.lon,
-        lat=place.lat,
-        grid_id=place.grid_id,
-        community_id=place.community_id,
-        street_id=place.street_id,
-        area_code=place.area_code,
-        category=category,
-        level=level,
-        status=Status.REPORTED,
-        desk_id=place.community_id,
-        reported_at=now,
-        updated_at=now,
-    )
-    try:
-        with transaction.atomic():
-            event.save()  # first: two retries of one source_ref may race, and the loser stops here
-            attach(event, checked, stage=Stage.REPORT, by=by)
-            # last: it locks the audit chain until the commit
-            entry = _log(event, action="report", by=by, from_status="", note=note[:500])
-    except IntegrityError:
-        raced = Event.objects.filter(channel=channel, source_ref=source_ref).first() if source_ref else None
-        if raced is None:
-            raise
-        return raced
-    if not checked:
-        # What this transaction wrote is all of the new event's timeline, and it has no photos: the detail that
-        # answers the report need not read them back.
-        event.reported_rows = ([entry], [])  # type: ignore[attr-defined]  # (timeline, photos), for events.api
-    return event
+__all__ = [
+    "MAX_DESCRIPTION",
+    "accept",
+    "decide_extension",
+    "dispatch",
+    "escalate",
+    "handle",
+    "inspection_reopen",
+    "mark_overdue",
+    "merge",
+    "rate",
+    "recategorize",
+    "record_repeat",
+    "reject",
+    "reopen",
+    "report",
+    "request_extension",
+    "return_",
+    "suggested_unit",
+    "supervise",
+    "verify",
+]
 
 
 # --- the desk ------------------------------------------------------------------------------
@@ -277,8 +68,8 @@ def accept(
     event: Event, *, by: User, note: str = "", category: Category | None = None, level: Level | None = None
 ) -> Event:
     """立案: the desk takes the event on. It needs a specific category by now."""
-    event = _begin(event, "accept", by)
-    category = _check_leaf(category) or event.category
+    event = begin(event, "accept", by)
+    category = check_leaf(category) or event.category
     if category is None:
         raise InvalidInput(
             _("Choose the event's category before accepting it."), code="category_required", field="category"
@@ -286,27 +77,29 @@ def accept(
     event.category = category
     event.level = level or event.level
     from_status, event.status = event.status, Status.ACCEPTED
-    return _save(event, action="accept", by=by, from_status=from_status, note=note)
+    fields = ("status", "category", "level")
+    return save(event, action="accept", by=by, from_status=from_status, fields=fields, note=note)
 
 
 @transaction.atomic
 def reject(event: Event, *, by: User, reason: str) -> Event:
     """不予立案, always with a reason the reporter will read."""
-    reason = _require(reason, _("Give the reason for rejecting."), field="reason")
-    event = _begin(event, "reject", by)
+    reason = require(reason, _("Give the reason for rejecting."), field="reason")
+    event = begin(event, "reject", by)
     from_status, event.status = event.status, Status.REJECTED
     event.closed_at = clock.now()
-    return _save(event, action="reject", by=by, from_status=from_status, note=reason)
+    return save(event, action="reject", by=by, from_status=from_status, fields=("status", "closed_at"), note=reason)
 
 
 def suggested_unit(event: Event) -> Unit | None:
     """The unit the responsibility list names for this event, passing over units that returned it."""
     if event.category is None:
         return None
-    returned = TimelineEntry.objects.filter(event=event, action="return", unit__isnull=False).values_list(
-        "unit_id", flat=True
-    )
-    return catalog.route(event.category, area_code=event.area_code, desk=event.desk, exclude=set(returned))
+    returned: set[int] = set()
+    if event.return_count:  # counted by return_() with each return row: none counted, none to pass over
+        rows = TimelineEntry.objects.filter(event=event, action="return", unit__isnull=False)
+        returned = set(rows.values_list("unit_id", flat=True))
+    return catalog.route(event.category, area_code=event.area_code, desk=event.desk, exclude=returned)
 
 
 @transaction.atomic
@@ -314,7 +107,7 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
     """Send the event point to point to the unit the responsibility list names
     (or the one the dispatcher chose). With no duty for it, a community desk
     passes it to its street's desk; a street or district desk must choose."""
-    event = _begin(event, "dispatch", by)
+    event = begin(event, "dispatch", by)
     if event.category is None:
         raise InvalidInput(_("Choose the event's category first."), code="category_required", field="category")
     if unit is None:
@@ -325,11 +118,12 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
                 _("No unit is responsible for this category here: choose one."), code="unit_required", field="unit"
             )
         event.desk = event.street
-        return _save(
+        return save(
             event,
             action="to_street_desk",
             by=by,
             from_status=event.status,
+            fields=("desk",),
             note=note or _("No duty matches; passed to the street's dispatch desk."),
         )
     if not unit.active:
@@ -339,13 +133,14 @@ def dispatch(event: Event, *, by: User, unit: Unit | None = None, note: str = ""
     event.dispatched_at = now
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
-    return _save(event, action="dispatch", by=by, from_status=from_status, note=note, unit=unit)
+    fields = ("status", "unit", "dispatched_at", "deadline", "overdue")
+    return save(event, action="dispatch", by=by, from_status=from_status, fields=fields, note=note, unit=unit)
 
 
 @transaction.atomic
 def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -> Event:
     """The desk approves (the deadline moves by the working hours asked) or refuses."""
-    event = _begin(event, "decide_extension", by)
+    event = begin(event, "decide_extension", by)
     hours = event.extension_hours or 0
     if approve:
         # The hours asked, as asked: rounding would turn a 1.4-hour request into 1.
@@ -358,11 +153,12 @@ def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -
         raise InvalidInput(_("Give the reason for refusing the extension."), field="note")
     event.extension_hours, event.extension_reason = None, ""
     action = "extension_approved" if approve else "extension_refused"
-    return _save(
+    return save(
         event,
         action=action,
         by=by,
         from_status=event.status,
+        fields=("deadline", "overdue", "extension_hours", "extension_reason"),
         note=note or _("%(hours)s working hours granted.") % {"hours": hours},
     )
 
@@ -373,28 +169,30 @@ def decide_extension(event: Event, *, by: User, approve: bool, note: str = "") -
 @transaction.atomic
 def return_(event: Event, *, by: User, reason: str) -> Event:
     """退回: the unit says it is not theirs; the desk dispatches again."""
-    reason = _require(reason, _("Give the reason for returning it."), field="reason")
-    event = _begin(event, "return", by)
+    reason = require(reason, _("Give the reason for returning it."), field="reason")
+    event = begin(event, "return", by)
     unit = event.unit
     from_status, event.status = event.status, Status.ACCEPTED
     event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
     event.return_count += 1
-    return _save(event, action="return", by=by, from_status=from_status, note=reason, unit=unit)
+    fields = ("status", "unit", "deadline", "extension_hours", "extension_reason", "return_count")
+    return save(event, action="return", by=by, from_status=from_status, fields=fields, note=reason, unit=unit)
 
 
 @transaction.atomic
 def request_extension(event: Event, *, by: User, hours: float, reason: str) -> Event:
     """延期申请: the unit asks for more working hours; the desk decides."""
-    reason = _require(reason, _("Give the reason for the extension."), field="reason")
+    reason = require(reason, _("Give the reason for the extension."), field="reason")
     if not 1 <= hours <= 24 * 30:
         raise InvalidInput(_("Ask for between 1 and 720 working hours."), field="hours")
-    event = _begin(event, "request_extension", by)
+    event = begin(event, "request_extension", by)
     event.extension_hours, event.extension_reason = float(hours), reason
-    return _save(
+    return save(
         event,
         action="request_extension",
         by=by,
         from_status=event.status,
+        fields=("extension_hours", "extension_reason"),
         note=_("%(hours)s working hours: %(reason)s") % {"hours": hours, "reason": reason},
     )
 
@@ -402,29 +200,33 @@ def request_extension(event: Event, *, by: User, hours: float, reason: str) -> E
 @transaction.atomic
 def escalate(event: Event, *, by: User, reason: str) -> Event:
     """提级: community -> street -> district; the higher desk dispatches it again."""
-    reason = _require(reason, _("Give the reason for escalating."), field="reason")
-    event = _begin(event, "escalate", by)
+    reason = require(reason, _("Give the reason for escalating."), field="reason")
+    event = begin(event, "escalate", by)
     unit = event.unit
     from_status, event.status = event.status, Status.ACCEPTED
-    higher = event.desk.parent
+    # Without its polygon, like the desk begin() loaded: the event only points at it.
+    parent_id = event.desk.parent_id
+    higher = None if parent_id is None else Region.objects.defer("boundary").filter(pk=parent_id).first()
     if higher is None:  # the rule already refuses a district desk; a desk without a parent is bad data
         raise InvalidTransition(_("There is no higher desk to escalate to."), code="no_higher_desk")
     event.desk = higher
     event.unit, event.deadline, event.extension_hours, event.extension_reason = None, None, None, ""
-    return _save(event, action="escalate", by=by, from_status=from_status, note=reason, unit=unit)
+    fields = ("status", "desk", "unit", "deadline", "extension_hours", "extension_reason")
+    return save(event, action="escalate", by=by, from_status=from_status, fields=fields, note=reason, unit=unit)
 
 
 @transaction.atomic
 def handle(event: Event, *, by: User, result: str, photos: Sequence[UploadedFile] = ()) -> Event:
     """办结: the unit records what it did; someone else verifies it on site."""
-    result = _require(result, _("Describe what was done."), field="result")
+    result = require(result, _("Describe what was done."), field="result")
     checked = check_photos(photos)
-    event = _begin(event, "handle", by)
+    event = begin(event, "handle", by)
     from_status, event.status = event.status, Status.HANDLED
     event.result, event.handled_by, event.handled_at = result, by, clock.now()
     event.extension_hours, event.extension_reason = None, ""
     attach(event, checked, stage=Stage.HANDLE, by=by)
-    return _save(event, action="handle", by=by, from_status=from_status, note=result, unit=event.unit)
+    fields = ("status", "result", "handled_by", "handled_at", "extension_hours", "extension_reason")
+    return save(event, action="handle", by=by, from_status=from_status, fields=fields, note=result, unit=event.unit)
 
 
 # --- verification, rating, supervision --------------------------------------------------------
@@ -435,21 +237,22 @@ def verify(event: Event, *, by: User, passed: bool, note: str = "", photos: Sequ
     """核查 on site by someone other than the handler: passes -> closed; fails -> back
     to the same unit with a fresh deadline, counted as rework."""
     if not passed:
-        note = _require(note, _("Say what is still wrong."), field="note")
+        note = require(note, _("Say what is still wrong."), field="note")
     checked = check_photos(photos)
-    event = _begin(event, "verify", by)
+    event = begin(event, "verify", by)
     from_status = event.status
     now = clock.now()
+    fields: tuple[str, ...]
     if passed:
         event.status, event.closed_at = Status.CLOSED, now
-        action = "verify_pass"
+        action, fields = "verify_pass", ("status", "closed_at")
     else:
         event.status, event.rework_count = Status.DISPATCHED, event.rework_count + 1
         event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
         event.overdue = False
-        action = "verify_fail"
+        action, fields = "verify_fail", ("status", "rework_count", "deadline", "overdue")
     attach(event, checked, stage=Stage.VERIFY, by=by)
-    return _save(event, action=action, by=by, from_status=from_status, note=note, unit=event.unit)
+    return save(event, action=action, by=by, from_status=from_status, fields=fields, note=note, unit=event.unit)
 
 
 @transaction.atomic
@@ -457,10 +260,15 @@ def rate(event: Event, *, by: User, score: int, comment: str = "", reopen_if_low
     """评价 1-5 by the reporter, once. A low score with ``reopen_if_low`` reopens it."""
     if score not in range(1, 6):
         raise InvalidInput(_("A rating is a whole number from 1 to 5."), code="bad_rating", field="score")
-    event = _begin(event, "rate", by)
+    event = begin(event, "rate", by)
     event.rating, event.rating_comment = score, comment.strip()[:500]
-    event = _save(
-        event, action="rate", by=by, from_status=event.status, note=f"{score}★ {event.rating_comment}".strip()
+    event = save(
+        event,
+        action="rate",
+        by=by,
+        from_status=event.status,
+        fields=("rating", "rating_comment"),
+        note=f"{score}★ {event.rating_comment}".strip(),
     )
     if reopen_if_low and score <= settings.SHEQU_REOPEN_MAX_SCORE:
         # A blank comment must not make the reopen (and so the rating) fail.
@@ -475,8 +283,8 @@ def reopen(event: Event, *, by: User, reason: str) -> Event:
     The rating is cleared (it stays in the timeline): the reporter rates the new
     result once it closes again, and the old low score cannot reopen it twice.
     """
-    reason = _require(reason, _("Give the reason for reopening."), field="reason")
-    return _reopen(_begin(event, "reopen", by), action="reopen", by=by, reason=reason)
+    reason = require(reason, _("Give the reason for reopening."), field="reason")
+    return _reopen(begin(event, "reopen", by), action="reopen", by=by, reason=reason)
 
 
 def _reopen(event: Event, *, action: str, by: User, reason: str) -> Event:
@@ -487,16 +295,17 @@ def _reopen(event: Event, *, action: str, by: User, reason: str) -> Event:
     event.rating, event.rating_comment = None, ""
     event.deadline = catalog.time_limit_for(event.category, event.level).deadline_from(now)
     event.overdue = False
-    return _save(event, action=action, by=by, from_status=from_status, note=reason, unit=event.unit)
+    fields = ("status", "rework_count", "closed_at", "rating", "rating_comment", "deadline", "overdue")
+    return save(event, action=action, by=by, from_status=from_status, fields=fields, note=reason, unit=event.unit)
 
 
 @transaction.atomic
 def supervise(event: Event, *, by: User, note: str) -> Event:
     """督办: a superior flags the event; it shows on every to-do list until closed."""
-    note = _require(note, _("Say what you expect."), field="note")
-    event = _begin(event, "supervise", by)
+    note = require(note, _("Say what you expect."), field="note")
+    event = begin(event, "supervise", by)
     event.supervised = True
-    return _save(event, action="supervise", by=by, from_status=event.status, note=note)
+    return save(event, action="supervise", by=by, from_status=event.status, fields=("supervised",), note=note)
 
 
 def record_repeat(event: Event, *, note: str) -> Event | None:
@@ -508,7 +317,7 @@ def record_repeat(event: Event, *, note: str) -> Event | None:
             return None
         locked.updated_at = clock.now()
         locked.save(update_fields=["updated_at"])
-        _log(locked, action="repeat", by=None, from_status=locked.status, note=note)
+        log(locked, action="repeat", by=None, from_status=locked.status, note=note)
         return locked
 
 
@@ -532,7 +341,7 @@ def mark_overdue(*, now: datetime | None = None) -> int:
             event.overdue = event.supervised = True
             event.updated_at = now
             event.save(update_fields=["overdue", "supervised", "updated_at"])
-            _log(
+            log(
                 event,
                 action="overdue",
                 by=None,
@@ -554,7 +363,7 @@ def merge(event: Event, *, into: Event, by: User, note: str = "") -> Event:
     the original's timeline records the merge too."""
     if into.pk == event.pk:
         raise InvalidInput(_("An event cannot be merged into itself."), code="merge_self", field="into")
-    event = _begin(event, "merge", by)
+    event = begin(event, "merge", by)
     original = Event.objects.select_for_update(of=("self",)).get(pk=into.pk)
     if not original.is_open:
         raise InvalidTransition(_("The original is no longer open; merge into an open event."), code="merge_closed")
@@ -567,10 +376,11 @@ def merge(event: Event, *, into: Event, by: User, note: str = "") -> Event:
     told = _("Merged into %(code)s, which reports the same problem and is being handled; follow it there.") % {
         "code": original.code
     }
-    _save(event, action="merge", by=by, from_status=from_status, note=f"{told} {note}".strip())
+    fields = ("status", "merged_into", "closed_at")
+    save(event, action="merge", by=by, from_status=from_status, fields=fields, note=f"{told} {note}".strip())
     original.updated_at = event.updated_at
     original.save(update_fields=["updated_at"])
-    _log(
+    log(
         original,
         action="merged_in",
         by=by,
@@ -583,15 +393,16 @@ def merge(event: Event, *, into: Event, by: User, note: str = "") -> Event:
 @transaction.atomic
 def recategorize(event: Event, *, by: User, category: Category, note: str = "") -> Event:
     """改类: the desk corrects the category of an accepted event (a labelled example for intake)."""
-    _check_leaf(category)
-    event = _begin(event, "recategorize", by)
+    check_leaf(category)
+    event = begin(event, "recategorize", by)
     old = event.category
     event.category = category
-    return _save(
+    return save(
         event,
         action="recategorize",
         by=by,
         from_status=event.status,
+        fields=("category",),
         note=(_("Category %(old)s -> %(new)s. %(note)s") % {"old": old, "new": category, "note": note}).strip(),
     )
 
@@ -603,5 +414,5 @@ def recategorize(event: Event, *, by: User, category: Category, note: str = "") 
 def inspection_reopen(event: Event, *, by: User, reason: str) -> Event:
     """督查核查 failed on site: the closed event goes back to its unit as rework, with a fresh deadline, like a
     reopen after a low rating. Only a supervisor over the event's area (``rules._can_inspect``) does this."""
-    reason = _require(reason, _("Say what the spot check found."), field="reason")
-    return _reopen(_begin(event, "inspection_reopen", by), action="inspection_reopen", by=by, reason=reason)
+    reason = require(reason, _("Say what the spot check found."), field="reason")
+    return _reopen(begin(event, "inspection_reopen", by), action="inspection_reopen", by=by, reason=reason)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any, TypeVar
 
 import pydantic
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import DateTimeField
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -33,7 +35,7 @@ from shequ.geo.models import Region
 from . import actions, hooks, memo
 from .models import Category, Channel, Event, Level
 from .models import Status as EventStatus
-from .queries import EventFilter, events_for, get_event_for
+from .queries import EventFilter, event_ref_for, events_for, get_event_for
 from .schemas import (
     AcceptIn,
     CategoryOut,
@@ -264,12 +266,24 @@ def _fresh_detail(user: User, event: Event) -> dict:
     return event_detail(user, get_event_for(user, pk=event.pk))
 
 
+_TIMES = [f.attname for f in Event._meta.concrete_fields if isinstance(f, DateTimeField)]
+
+
+def _detail_in_memory(user: User, event: Event) -> dict:
+    """The detail from the event object in hand, its catalogue rows and regions from the memo (no polygons)."""
+    for name in _TIMES:  # as a read hands them back: an action computes a deadline in local time, a read has UTC
+        value = getattr(event, name)
+        if value is not None:
+            setattr(event, name, value.astimezone(UTC))
+    return event_detail(user, memo.attach(event))
+
+
 def _reported_detail(user: User, event: Event) -> dict:
     """The detail of the event this user just reported, from the object report() returned: reading it back through
-    the scoped query (ten joins) cost a fifth of the request's time. Its regions' names come from the memo."""
+    the scoped query (ten joins) cost a fifth of the request's time."""
     if event.reporter_id != user.pk:
         return _fresh_detail(user, event)  # a source_ref that another account used first: its scope decides
-    return event_detail(user, memo.attach(event))
+    return _detail_in_memory(user, event)
 
 
 # --- catalog ------------------------------------------------------------------------------------
@@ -386,8 +400,14 @@ def get_event(request: HttpRequest, code: str) -> dict:
 
 
 def _act(request: HttpRequest, code: str, action: Callable[..., Event], **kwargs: Any) -> dict:
-    event = get_event_for(request.user, code=code)
-    return _fresh_detail(request.user, action(event, by=request.user, **kwargs))
+    """The action on the event the user may see, answered with the row it locked and changed (issue #16).
+
+    The scope needs only the id (``event_ref_for``); the action reads the row under its lock and checks it, and its
+    answer is the row as committed, so reading it back through the scoped query (ten joins) would add nothing. An
+    action never narrows who sees the event (area, unit and reporter only ever add), so the answer is in scope.
+    """
+    event = action(event_ref_for(request.user, code=code), by=request.user, **kwargs)
+    return _detail_in_memory(request.user, event)
 
 
 @router.post("/{code}/accept", response=EventDetail, summary="Accept (立案)")
@@ -466,9 +486,9 @@ def supervise(request: HttpRequest, code: str, payload: SuperviseIn) -> dict:
 
 @router.post("/{code}/merge", response=EventDetail, summary="Merge a duplicate into the original (合并)")
 def merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
-    event = get_event_for(request.user, code=code)
+    event = event_ref_for(request.user, code=code)
     into = _original(request.user, payload.into)
-    return _fresh_detail(request.user, actions.merge(event, into=into, by=request.user, note=payload.note))
+    return _detail_in_memory(request.user, actions.merge(event, into=into, by=request.user, note=payload.note))
 
 
 @router.post("/{code}/recategorize", response=EventDetail, summary="Correct the category (改类)")
@@ -481,7 +501,7 @@ def recategorize(request: HttpRequest, code: str, payload: RecategorizeIn) -> di
 def _original(user: User, code: str) -> Event:
     """The event to merge into, as the user may see it: one they may not see is as unknown as a missing one."""
     try:
-        return get_event_for(user, code=code.strip())
+        return event_ref_for(user, code=code.strip())  # merge() locks and reads it
     except NotFound as e:
         raise InvalidInput(
             _("No event %(code)s that you may see.") % {"code": code.strip()}, code="unknown_original", field="into"

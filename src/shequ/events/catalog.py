@@ -61,6 +61,7 @@ def route(category: Category, *, area_code: str, desk: Region, exclude: Collecti
     duties = (
         Duty.objects.filter(category__in=lineage, region__code__in=prefixes, unit__active=True)
         .select_related("unit__region")
+        .defer("unit__region__boundary")  # only its code is read, and a street's polygon is large
         .annotate(region_len=Length("region__code"))
         .order_by("-region_len")
     )

@@ -1,6 +1,6 @@
 """Listeners of the event loop: other apps learn of every timeline row without the events app knowing them.
 
-An app registers a function in its ``AppConfig.ready`` (``hooks.on_timeline(fn)``); ``actions._log`` calls each one
+An app registers a function in its ``AppConfig.ready`` (``hooks.on_timeline(fn)``); ``writing.log`` calls each one
 with the new row, inside the action's transaction, so whatever the listener writes commits or rolls back with the
 action. Listeners must be quick and must not raise for ordinary rows (assessment queues the event for its rollups).
 """

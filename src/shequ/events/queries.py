@@ -47,6 +47,19 @@ def get_event_for(user: User, *, pk: int | None = None, code: str | None = None,
         raise NotFound() from e
 
 
+def event_ref_for(user: User, *, code: str) -> Event:
+    """The event if the user may see it, holding only its id; NotFound as ``get_event_for``.
+
+    What an action needs: the scope decides in one short query, and the action locks and reads the row itself
+    (``writing.begin``), so the joins of ``get_event_for`` would be read twice. Any other field read on it is a
+    query of its own.
+    """
+    try:
+        return events_for(user).only("pk").get(code=code)
+    except (Event.DoesNotExist, ValueError, ValidationError) as e:
+        raise NotFound() from e
+
+
 @dataclass
 class EventFilter:
     """The list filters shared by the page and the API."""

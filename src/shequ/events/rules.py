@@ -1,7 +1,7 @@
 """Who may take which action on an event, and from which statuses to which.
 
 ``RULES`` is the loop's transition table; ``allowed_actions`` is what a page or the
-API offers a user. ``actions._begin`` enforces both on the locked row.
+API offers a user. ``writing.begin`` enforces both on the locked row.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from django.utils.translation import pgettext_lazy
 
 from shequ.access.models import Role, User
 from shequ.core.errors import DomainError
-from shequ.events.actions import MAX_DESCRIPTION
 from shequ.events.catalog import leaf_categories
+from shequ.events.reporting import MAX_DESCRIPTION
 from shequ.geo.coords import CRS
 
 # Mainland mobile numbers: 11 digits starting 13-19.

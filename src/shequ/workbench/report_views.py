@@ -19,9 +19,9 @@ from shequ.access.models import Role, User
 from shequ.access.scopes import regions_for
 from shequ.core.errors import DomainError
 from shequ.events import actions, catalog
-from shequ.events.actions import MAX_DESCRIPTION
 from shequ.events.models import Category, Channel
 from shequ.events.queries import events_for
+from shequ.events.reporting import MAX_DESCRIPTION
 from shequ.geo.models import Region, RegionLevel
 from shequ.intake.suggest import rank_categories
 
