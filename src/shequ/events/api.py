@@ -280,7 +280,7 @@ def _detail_in_memory(user: User, event: Event) -> dict:
 
 def _reported_detail(user: User, event: Event) -> dict:
     """The detail of the event this user just reported, from the object report() returned: reading it back through
-    the scoped query (ten joins) cost a fifth of the request's time."""
+    the scoped query cost a fifth of the request's time."""
     if event.reporter_id != user.pk:
         return _fresh_detail(user, event)  # a source_ref that another account used first: its scope decides
     return _detail_in_memory(user, event)
@@ -403,7 +403,7 @@ def _act(request: HttpRequest, code: str, action: Callable[..., Event], **kwargs
     """The action on the event the user may see, answered with the row it locked and changed (issue #16).
 
     The scope needs only the id (``event_ref_for``); the action reads the row under its lock and checks it, and its
-    answer is the row as committed, so reading it back through the scoped query (ten joins) would add nothing. An
+    answer is the row as committed, so reading it back through the scoped query would add nothing. An
     action never narrows who sees the event (area, unit and reporter only ever add), so the answer is in scope.
     """
     event = action(event_ref_for(request.user, code=code), by=request.user, **kwargs)

@@ -51,8 +51,8 @@ def event_ref_for(user: User, *, code: str) -> Event:
     """The event if the user may see it, holding only its id; NotFound as ``get_event_for``.
 
     What an action needs: the scope decides in one short query, and the action locks and reads the row itself
-    (``writing.begin``), so the joins of ``get_event_for`` would be read twice. Any other field read on it is a
-    query of its own.
+    (``writing.begin``), so the whole row ``get_event_for`` reads would be read twice. Any other field read on it is
+    a query of its own.
     """
     try:
         return events_for(user).only("pk").get(code=code)
